@@ -1,0 +1,3 @@
+"""camapp: live camera recognition with quantised MobileNets."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Inference: label files, the TFLite classifier and its pure helpers."""

@@ -1,0 +1,1 @@
+"""The headless pipeline: inference worker, listener protocol, rate meters."""

@@ -1,0 +1,124 @@
+"""Finds a TFLite runtime: LiteRT (``ai_edge_litert``) first, then ``tflite_runtime``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from camapp.errors import CamappError
+
+#: Runtime names accepted by ``--runtime``; ``auto`` tries them in this order.
+RUNTIMES = ("litert", "tflite-runtime")
+
+_MODULES = {
+    "litert": ("ai_edge_litert.interpreter", "ai_edge_litert", "ai-edge-litert"),
+    "tflite-runtime": ("tflite_runtime.interpreter", "tflite_runtime", "tflite-runtime"),
+}
+
+_INSTALL_HINT = (
+    "install one with 'pip install ai-edge-litert' "
+    "(or 'pip install tflite-runtime \"numpy<2\"' where LiteRT has no wheel)"
+)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A loaded TFLite runtime.
+
+    Attributes:
+        name: ``litert`` or ``tflite-runtime``.
+        version: The package version.
+        module: The ``interpreter`` module, holding ``Interpreter`` and ``OpResolverType``.
+    """
+
+    name: str
+    version: str
+    module: Any
+
+    def interpreter(
+        self, model_path: str, num_threads: int, use_xnnpack: bool = True
+    ) -> Any:
+        """Creates an interpreter; without XNNPACK the default delegates are switched off."""
+        kwargs: dict[str, Any] = {"model_path": model_path, "num_threads": num_threads}
+        if not use_xnnpack:
+            resolver = getattr(self.module, "OpResolverType", None)
+            if resolver is None:
+                raise CamappError(
+                    f"{self.name} {self.version} cannot turn XNNPACK off",
+                    "drop --no-xnnpack or upgrade the runtime",
+                )
+            kwargs["experimental_op_resolver_type"] = resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        return self.module.Interpreter(**kwargs)
+
+
+_cache: dict[str, Runtime] = {}
+
+
+def _numpy_major() -> int:
+    import numpy
+
+    return int(numpy.__version__.split(".")[0])
+
+
+def _load(name: str) -> Runtime:
+    if name in _cache:
+        return _cache[name]
+    module_name, package, dist = _MODULES[name]
+    if name == "tflite-runtime" and _numpy_major() >= 2:
+        # tflite-runtime 2.14 is built against NumPy 1 and fails at import under NumPy 2.
+        raise CamappError(
+            "tflite-runtime does not work with NumPy 2",
+            "use the LiteRT runtime, or a separate environment with 'pip install "
+            "tflite-runtime \"numpy<2\"' (both runtimes side by side need NumPy < 2)",
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CamappError(f"the {name} runtime is not installed ({exc})", _INSTALL_HINT) from exc
+    try:
+        from importlib.metadata import version
+
+        ver = version(dist)
+    except Exception:  # noqa: BLE001 - version is informational only
+        ver = getattr(importlib.import_module(package), "__version__", "unknown")
+    runtime = Runtime(name=name, version=ver, module=module)
+    _cache[name] = runtime
+    return runtime
+
+
+def load_runtime(name: str | None = None) -> Runtime:
+    """Returns the runtime called ``name``, or the first available one for ``auto``.
+
+    Args:
+        name: ``auto`` (default, also from ``$CAMAPP_RUNTIME``), ``litert`` or
+            ``tflite-runtime``.
+
+    Raises:
+        CamappError: When the runtime is unknown or not installed.
+    """
+    name = (name or os.environ.get("CAMAPP_RUNTIME") or "auto").lower()
+    if name == "tflite_runtime":
+        name = "tflite-runtime"
+    if name == "auto":
+        errors = []
+        for candidate in RUNTIMES:
+            try:
+                return _load(candidate)
+            except CamappError as exc:
+                errors.append(str(exc))
+        raise CamappError("no TFLite runtime is installed", _INSTALL_HINT)
+    if name not in _MODULES:
+        raise CamappError(
+            f"unknown runtime '{name}'", f"choose one of: auto, {', '.join(RUNTIMES)}"
+        )
+    return _load(name)
+
+
+def default_threads() -> int:
+    """The number of CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
