@@ -1,0 +1,106 @@
+"""Shared fixtures: real models installed from ../shared/models, real photos, a test video."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CAMAPP_SHARED", REPO.parent / "shared"))
+MIRROR = Path(os.environ.get("CAMAPP_MODEL_MIRROR", SHARED / "models"))
+IMAGES = SHARED / "images"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+#: Top-3 labels that count as "a cat" for cat.bmp.
+CAT_LABELS = {"tabby", "tiger cat", "Egyptian cat", "Persian cat"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not MIRROR.is_dir():
+        raise pytest.UsageError(
+            f"model mirror not found at {MIRROR}; set CAMAPP_MODEL_MIRROR to a folder of models"
+        )
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from camapp.catalog import Catalog
+
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory, catalog) -> Path:
+    """Every catalog model available in the mirror, installed (and verified) once per run."""
+    from camapp.store import ModelStore
+
+    folder = tmp_path_factory.mktemp("models")
+    store = ModelStore(catalog, folder)
+    results = store.install(list(catalog), str(MIRROR))
+    installed = [r.model_id for r in results if r.status == "installed"]
+    assert installed, f"nothing installed from {MIRROR}"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def store(catalog, models_dir):
+    from camapp.store import ModelStore
+
+    return ModelStore(catalog, models_dir)
+
+
+@pytest.fixture(scope="session")
+def installed_classifiers(store) -> list[str]:
+    return [e.id for e in store.installed() if e.kind == "classifier"]
+
+
+@pytest.fixture(scope="session")
+def load_image():
+    def load(name: str) -> np.ndarray:
+        image = cv2.imread(str(IMAGES / name), cv2.IMREAD_COLOR)
+        assert image is not None, f"cannot read {IMAGES / name}"
+        return image
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def scene_video(tmp_path_factory) -> Path:
+    """A 30 fps 640x480 MJPG video: each photo of ../shared/images for one second."""
+    path = tmp_path_factory.mktemp("video") / "scenes.avi"
+    write_scene_video(path, ["cat.bmp", "parrot.jpg", "burger.jpg", "owl.jpg"], seconds=1.0)
+    return path
+
+
+def write_scene_video(
+    path: Path, names: list[str], seconds: float = 1.0, fps: float = 30.0,
+    size: tuple[int, int] = (640, 480),
+) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    assert writer.isOpened(), "OpenCV cannot write MJPG video"
+    for name in names:
+        image = cv2.imread(str(IMAGES / name), cv2.IMREAD_COLOR)
+        frame = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        for _ in range(int(seconds * fps)):
+            writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind():
+    """Fails a test that leaves a camapp thread running."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    leftover = [
+        t.name for t in threading.enumerate()
+        if t.ident not in before and t.name.startswith("camapp") and t.is_alive()
+    ]
+    assert not leftover, f"threads left running: {leftover}"
