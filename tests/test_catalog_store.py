@@ -1,0 +1,167 @@
+"""The model catalog and the model store (install, verify, refuse)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from camapp.catalog import Catalog, ModelFile
+from camapp.config import packaged_file
+from camapp.errors import CamappError
+from camapp.store import ModelStore, sha256_of
+from conftest import MIRROR
+
+
+def test_catalog_covers_the_variants_the_app_offers(catalog):
+    ids = {e.id for e in catalog}
+    for size in ("small", "large"):
+        for depth in ("1.0", "0.75"):
+            assert f"mobilenet_v3_{size}_{depth}_224_uint8" in ids
+    for width in ("0.35", "0.5", "0.75", "1.0"):
+        for res in (96, 128, 160, 192, 224):
+            assert f"mobilenet_v2_{width}_{res}_float32" in ids
+    assert "mobilenet_v2_1.4_224_float32" in ids
+    for width in ("0.25", "0.5", "0.75", "1.0"):
+        for res in (128, 160, 192, 224):
+            assert f"mobilenet_v1_{width}_{res}_uint8" in ids
+            assert f"mobilenet_v1_{width}_{res}_float32" in ids
+    embedders = [e for e in catalog if e.kind == "embedder"]
+    assert [e.id for e in embedders] == ["mobilenet_v1_1.0_224_uint8_embedder"]
+
+
+def test_catalog_checksums_match_every_mirror_file(catalog):
+    checked = 0
+    for entry in catalog:
+        for f in entry.all_files:
+            mirrored = MIRROR / f.file
+            if mirrored.is_file():
+                assert f.sha256 == sha256_of(mirrored), f.file
+                assert f.bytes == mirrored.stat().st_size, f.file
+                checked += 1
+    assert checked >= 14
+
+
+def test_catalog_published_figures_come_from_the_published_tables(catalog):
+    v3 = catalog.get("mobilenet_v3_large_1.0_224_float32").published
+    assert v3.top1 == 75.2 and v3.latency_ms["pixel1"] == 51.2
+    v2 = catalog.get("mobilenet_v2_0.35_96_float32").published
+    assert (v2.macs_m, v2.params_m, v2.top1, v2.top5) == (11, 1.66, 45.5, 70.4)
+    v1 = catalog.get("mobilenet_v1_0.25_128_uint8").published
+    assert (v1.top1, v1.top5) == (39.5, 64.4)
+
+
+def test_every_entry_has_a_download_location_and_archive_members_are_named(catalog):
+    for entry in catalog:
+        for f in entry.files:
+            assert f.url and f.url.startswith("https://"), entry.id
+            if f.url.endswith((".tgz", ".tar.gz", ".zip")):
+                assert f.archive_member, entry.id
+
+
+def test_unknown_id_suggests_close_ids(catalog):
+    with pytest.raises(CamappError, match="did you mean mobilenet_v3_small_1.0_224_uint8"):
+        catalog.get("mobilenet_v3_smal_1.0_224_uint8")
+
+
+def test_broken_catalog_file_is_reported_with_its_line(tmp_path):
+    bad = tmp_path / "models.yaml"
+    bad.write_text("models:\n  - id: x\n   files: [\n")
+    with pytest.raises(CamappError, match="broken at line"):
+        Catalog.load(bad)
+
+
+def test_packaged_catalog_is_the_one_in_config():
+    assert packaged_file("models.yaml").read_bytes() == (
+        Path(__file__).resolve().parents[1] / "config" / "models.yaml"
+    ).read_bytes()
+
+
+def test_install_from_mirror_verifies_and_leaves_no_partial_files(tmp_path, catalog):
+    store = ModelStore(catalog, tmp_path)
+    entry = catalog.get("mobilenet_v1_0.25_128_uint8")
+    results = store.install([entry], str(MIRROR))
+    assert [r.status for r in results] == ["installed"]
+    assert store.is_installed(entry)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.file for f in entry.all_files)
+    again = store.install([entry], str(MIRROR))
+    assert again[0].status == "present"
+
+
+def test_install_refuses_a_file_whose_checksum_does_not_match(tmp_path, catalog):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    entry = catalog.get("mobilenet_v1_0.25_128_uint8")
+    for f in entry.all_files:
+        data = (MIRROR / f.file).read_bytes()
+        (mirror / f.file).write_bytes(data[:-10] + b"0123456789")
+    target = tmp_path / "models"
+    results = ModelStore(catalog, target).install([entry], str(mirror))
+    assert results[0].status == "failed" and "expected" in results[0].detail
+    assert not any(p.suffix == ".tflite" for p in target.iterdir())
+    assert not any(p.name.endswith(".part") for p in target.iterdir())
+
+
+def test_install_says_which_ids_the_source_does_not_have(tmp_path, catalog):
+    store = ModelStore(catalog, tmp_path / "models")
+    results = store.install([catalog.get("mobilenet_v3_large_1.0_224_uint8")], str(MIRROR))
+    assert results[0].status == "unavailable"
+    assert "v3-large_224_1.0_uint8.tflite is not in" in results[0].detail
+
+
+def test_unknown_checksum_needs_explicit_flag_and_reports_the_hash(tmp_path, catalog):
+    entry = catalog.get("mobilenet_v1_0.25_128_uint8")
+    unverified = replace(entry, files=tuple(replace(f, sha256=None) for f in entry.files))
+    store = ModelStore(catalog, tmp_path / "models")
+    refused = store.install([unverified], str(MIRROR))
+    assert refused[0].status == "failed" and "--allow-unverified" in refused[0].detail
+    assert not (tmp_path / "models" / entry.files[0].file).exists()
+    allowed = store.install([unverified], str(MIRROR), allow_unverified=True)
+    digest = hashlib.sha256((MIRROR / entry.files[0].file).read_bytes()).hexdigest()
+    assert allowed[0].status == "installed" and digest in allowed[0].detail
+
+
+def test_install_from_a_url_downloads_extracts_archives_and_verifies(tmp_path, catalog):
+    import tarfile
+
+    src = MIRROR / "mobilenet_v1_0.5_160_quant.tflite"
+    archive = tmp_path / "release.tgz"
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(src, arcname="./mobilenet_v1_0.5_160_quant.tflite")
+    entry = catalog.get("mobilenet_v1_0.5_160_uint8")
+    model = replace(entry.files[0], url=archive.as_uri(),
+                    archive_member="mobilenet_v1_0.5_160_quant.tflite")
+    labels = replace(entry.labels, url=(MIRROR / entry.labels.file).as_uri())
+    remote = replace(entry, files=(model,), labels=labels)
+    store = ModelStore(catalog, tmp_path / "models")
+    results = store.install([remote])
+    assert results[0].status == "installed", results[0].detail
+    assert sha256_of(tmp_path / "models" / model.file) == model.sha256
+
+
+def test_verify_reports_a_file_changed_after_install(tmp_path, catalog):
+    store = ModelStore(catalog, tmp_path)
+    entry = catalog.get("mobilenet_v1_0.25_128_uint8")
+    store.install([entry], str(MIRROR))
+    assert {status for _, _, status in store.verify()} == {"ok"}
+    path = tmp_path / entry.files[0].file
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    bad = [name for name, _, status in store.verify() if status == "mismatch"]
+    assert bad == [entry.files[0].file]
+
+
+def test_options_for_names_the_install_command_when_missing(tmp_path, catalog, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("CAMAPP_MODELS_DIR", raising=False)
+    store = ModelStore(catalog, tmp_path)
+    with pytest.raises(CamappError, match="camapp models install mobilenet_v2_1.0_224_uint8"):
+        store.options_for("mobilenet_v2_1.0_224_uint8")
+
+
+def test_model_file_sha_is_lowercased():
+    assert ModelFile.from_dict({"file": "a", "sha256": "ABC"}).sha256 == "abc"
