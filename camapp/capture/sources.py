@@ -301,13 +301,13 @@ class SceneSource(FrameSource):
     def go_to(self, position: int) -> Frame | None:
         """Shows scene ``position`` (wrapping); unreadable files are skipped with an error."""
         with self._lock:
+            self.error = None
             for _ in range(len(self.paths)):
                 position %= len(self.paths)
                 path = self.paths[position]
                 image = cv2.imread(str(path), cv2.IMREAD_COLOR)
                 if image is not None:
                     self.position = position
-                    self.error = None
                     frame = Frame.wrap(image, path.name, position)
                     self.fps.tick()
                     self.slot.put(frame)
