@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import CAT_LABELS, IMAGES
 
 from camapp.capture.sources import (
     Frame,
@@ -19,7 +20,6 @@ from camapp.capture.sources import (
 from camapp.errors import CamappError
 from camapp.pipeline.worker import InferenceWorker
 from camapp.roi import ROI
-from conftest import CAT_LABELS, IMAGES
 
 
 class RecordingListener:
@@ -116,8 +116,11 @@ def test_unreadable_scene_is_skipped_with_a_message(tmp_path):
 
 @pytest.mark.parametrize(
     ("spec", "message"),
-    [("7", "no camera found at 7"), ("/nope/video.mp4", "source not found"),
-     ("/dev/video9", "no camera found at /dev/video9")],
+    [
+        ("7", "no camera found at 7"),
+        ("/nope/video.mp4", "source not found"),
+        ("/dev/video9", "no camera found at /dev/video9"),
+    ],
 )
 def test_missing_sources_say_what_to_do(spec, message):
     with pytest.raises(CamappError, match=message) as info:
@@ -198,7 +201,9 @@ def test_model_swap_keeps_old_model_running_until_new_one_answers(store, scene_v
     assert set(models[switch:]) == {"mobilenet_v2_1.0_224_uint8"}
     assert [p.generation for p in listener.predictions][switch] == 2
     assert [m.spec for m in listener.models] == [
-        "mobilenet_v1_0.25_128_uint8", "mobilenet_v2_1.0_224_uint8"]
+        "mobilenet_v1_0.25_128_uint8",
+        "mobilenet_v2_1.0_224_uint8",
+    ]
 
 
 def test_failed_model_swap_reports_and_keeps_the_old_model(store, tmp_path):
@@ -221,12 +226,17 @@ def test_failed_model_swap_reports_and_keeps_the_old_model(store, tmp_path):
     assert {p.model for p in listener.predictions} == {"mobilenet_v3_small_1.0_224_uint8"}
 
 
-def test_synthetic_source_runs_at_full_speed_without_files():
+def test_unpaced_synthetic_source_stays_one_frame_ahead_of_its_consumer():
     source = SyntheticSource(width=320, height=240, fps=None).start()
     try:
         first = source.wait_newer(0, timeout=2.0)
-        later = source.wait_newer(first.id + 10, timeout=2.0)
+        time.sleep(0.2)
+        assert source.latest() is first  # nothing taken: it does not run ahead
+        taken = source.slot.take()
+        later = source.wait_newer(taken.id, timeout=2.0)
+        for _ in range(20):
+            later = source.wait_newer(source.slot.take().id, timeout=2.0)
     finally:
         source.close()
     assert first.image.shape == (240, 320, 3)
-    assert later is not None
+    assert later is not None and later.id >= first.id + 20

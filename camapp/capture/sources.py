@@ -64,6 +64,7 @@ class LatestSlot:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._frame: Frame | None = None
+        self._taken_id = 0
         self._events: list[threading.Event] = []
 
     def put(self, frame: Frame) -> None:
@@ -77,6 +78,19 @@ class LatestSlot:
     def latest(self) -> Frame | None:
         with self._cond:
             return self._frame
+
+    def take(self) -> Frame | None:
+        """The newest frame, marked as consumed (see :meth:`wait_taken`)."""
+        with self._cond:
+            if self._frame is not None and self._frame.id > self._taken_id:
+                self._taken_id = self._frame.id
+                self._cond.notify_all()
+            return self._frame
+
+    def wait_taken(self, frame_id: int, timeout: float) -> bool:
+        """Waits until a consumer has taken frame ``frame_id`` (or a newer one)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._taken_id >= frame_id, timeout)
 
     def wait_newer(self, after_id: int, timeout: float) -> Frame | None:
         """The newest frame with an id above ``after_id``, waiting up to ``timeout`` s."""
@@ -108,6 +122,9 @@ class FrameSource:
     kind = "source"
     #: Still sources (images, scenes) publish a frame only when it changes.
     is_still = False
+    #: Unpaced sources (benchmarks) produce the next frame only once the current one was
+    #: taken by a consumer: one frame ahead, no busy loop stealing cores from inference.
+    on_demand = False
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -174,7 +191,11 @@ class FrameSource:
                 return
             counter += 1
             self.fps.tick()
-            self.slot.put(Frame.wrap(image, self.name, counter))
+            frame = Frame.wrap(image, self.name, counter)
+            self.slot.put(frame)
+            while self.on_demand and not self._stop.is_set():
+                if self.slot.wait_taken(frame.id, 0.1):
+                    break
 
     def _read(self) -> np.ndarray | None:
         raise NotImplementedError
@@ -234,6 +255,7 @@ class VideoSource(FrameSource):
     def __init__(self, path: str, loop: bool = True, realtime: bool = True) -> None:
         self.is_stream = "://" in path
         super().__init__(Path(path).name if not self.is_stream else path)
+        self.on_demand = not realtime and not self.is_stream
         if not self.is_stream and not Path(path).is_file():
             raise CamappError(f"video not found: {path}", "check the --source path")
         self.path = path
@@ -335,21 +357,30 @@ class SyntheticSource(FrameSource):
     def __init__(self, width: int = 640, height: int = 480, fps: float | None = 30.0) -> None:
         super().__init__("synthetic")
         self.width, self.height, self.rate = width, height, fps
+        self.on_demand = not fps
         yy, xx = np.mgrid[0:height, 0:width]
-        self._base = np.dstack(
-            [(xx * 255 // max(1, width - 1)), (yy * 255 // max(1, height - 1)),
-             np.full_like(xx, 128)]
+        base = np.dstack(
+            [
+                (xx * 255 // max(1, width - 1)),
+                (yy * 255 // max(1, height - 1)),
+                np.full_like(xx, 128),
+            ]
         ).astype(np.uint8)
+        # A second of frames made up front, so producing a frame costs nothing at full speed.
+        self._frames = []
+        for i in range(30):
+            image = np.roll(base, i * 16, axis=1)
+            x = (i * 17) % max(1, width - 100)
+            cv2.rectangle(image, (x, height // 4), (x + 100, height // 4 + 100), (0, 0, 255), -1)
+            image.setflags(write=False)
+            self._frames.append(image)
         self._count = 0
 
     def _read(self) -> np.ndarray | None:
         if self.rate:
             self._stop.wait(1.0 / self.rate)
         self._count += 1
-        image = np.roll(self._base, self._count * 4, axis=1)
-        x = (self._count * 7) % max(1, self.width - 100)
-        cv2.rectangle(image, (x, 100), (x + 100, 200), (0, 0, 255), -1)
-        return image
+        return self._frames[self._count % len(self._frames)]
 
 
 def open_source(spec: str | int, loop: bool = True, realtime: bool = True) -> FrameSource:
