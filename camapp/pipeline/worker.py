@@ -192,6 +192,15 @@ class InferenceWorker:
                 self._dirty = True
         self._wake.set()
 
+    def set_source(self, source: FrameSource) -> None:
+        """Classifies frames of ``source`` from now on (the caller closes the old source)."""
+        with self._lock:
+            old, self.source = self.source, source
+            self._dirty = True
+        old.slot.unsubscribe(self._wake)
+        source.slot.subscribe(self._wake)
+        self._wake.set()
+
     @property
     def roi(self) -> ROI:
         with self._lock:
@@ -244,8 +253,10 @@ class InferenceWorker:
             self._loading = spec
         previous = self._loader
         loader = threading.Thread(
-            target=self._load, args=(spec, self._threads, previous),
-            name=f"camapp-model-loader{'-' + self.tag if self.tag else ''}", daemon=True,
+            target=self._load,
+            args=(spec, self._threads, previous),
+            name=f"camapp-model-loader{'-' + self.tag if self.tag else ''}",
+            daemon=True,
         )
         self._loader = loader
         loader.start()
@@ -270,7 +281,9 @@ class InferenceWorker:
             with self._lock:
                 if self._loading == spec:
                     self._loading = None
-            self.listener.on_error(f"cannot load {spec}: {exc}; still running {self._model_spec or 'nothing'}")
+            self.listener.on_error(
+                f"cannot load {spec}: {exc}; still running {self._model_spec or 'nothing'}"
+            )
             return
         except Exception as exc:  # noqa: BLE001 - report anything, keep the old model
             with self._lock:
@@ -345,7 +358,7 @@ class InferenceWorker:
                 self._stop.wait(0.2)
 
     def _next_frame(self) -> Frame | None:
-        frame = self.source.latest()
+        frame = self.source.slot.take()
         if frame is None:
             return None
         with self._lock:

@@ -1,0 +1,1 @@
+"""The PyQt6 live window (the only package that imports Qt)."""

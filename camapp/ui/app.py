@@ -1,0 +1,187 @@
+"""``camapp run``: settings, first-run install, the Qt application and its automation hooks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+from camapp.catalog import Catalog
+from camapp.config import app_defaults, atomic_write, load_settings, save_yaml, settings_path
+from camapp.errors import CamappError
+from camapp.firstrun import ensure_default_models
+from camapp.inference.classifier import ClassifierOptions
+from camapp.pipeline.worker import OptionsFactory
+from camapp.roi import ROI
+from camapp.store import ModelStore, text_progress
+from camapp.ui.window import MainWindow
+
+#: Keys of the settings file the window owns (saved on exit).
+SAVED_KEYS = ("source", "model", "roi", "threads", "top_k", "threshold", "mode", "window")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def choose_model(store: ModelStore, wanted: str, explicit: bool) -> tuple[str, str | None]:
+    """The model to start with, and a warning when the saved choice had to be replaced.
+
+    A model named on the command line is used as given (a failure is shown in the window);
+    a saved or default model that is not installed falls back to an installed one.
+    """
+    if explicit or (wanted and Path(wanted).is_file()):
+        return wanted, None
+    installed = [e.id for e in store.installed() if e.kind == "classifier"]
+    if wanted in installed or not installed:
+        return wanted, None
+    default = str(app_defaults().get("model") or "")
+    fallback = default if default in installed else installed[0]
+    if not wanted:
+        return fallback, None
+    return fallback, f"model {wanted} is not installed; showing {fallback} instead"
+
+
+def make_options_factory(
+    store: ModelStore, args: argparse.Namespace, settings: dict[str, Any]
+) -> OptionsFactory:
+    """Classifier options for a spec: threads, XNNPACK, runtime, and ``--labels`` if given."""
+    runtime = args.runtime or settings.get("runtime")
+    runtime = None if runtime in (None, "", "auto") else str(runtime)
+    xnnpack = bool(settings.get("xnnpack", True)) and not getattr(args, "no_xnnpack", False)
+    cli_model, cli_labels = getattr(args, "model", None), getattr(args, "labels", None)
+
+    def options_for(spec: str, threads: int | None) -> ClassifierOptions:
+        labels = cli_labels if cli_labels and spec == cli_model else None
+        return store.options_for(
+            spec,
+            labels=labels,
+            num_threads=threads or None,
+            use_xnnpack=xnnpack,
+            runtime=runtime,
+        )
+
+    return options_for
+
+
+def write_stats(window: MainWindow, path: str | Path) -> dict[str, Any]:
+    """Writes :meth:`MainWindow.run_stats` as JSON, atomically."""
+    stats = window.run_stats()
+    with atomic_write(path) as handle:
+        json.dump(stats, handle, indent=2)
+        handle.write("\n")
+    return stats
+
+
+def finish(window: MainWindow, screenshot: str | None, stats_json: str | None) -> None:
+    """``--quit-after`` ends here: grab the window, write the statistics, close."""
+    if stats_json:  # first, so grabbing the window does not count in the frame rates
+        write_stats(window, stats_json)
+    if screenshot:
+        Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(screenshot), "PNG"):
+            _stderr(f"camapp: cannot save the screenshot {screenshot}")
+    window.close()
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Opens the live window and runs until it is closed (or ``--quit-after`` passes).
+
+    Returns:
+        The exit code (0).
+
+    Raises:
+        CamappError: For a broken catalog or an unreadable ``--roi``.
+    """
+    started = time.monotonic()
+    settings, warning = load_settings()
+    warnings = [warning] if warning else []
+    if warning:
+        _stderr(f"camapp: {warning}")
+    catalog = Catalog.load(getattr(args, "catalog", None))
+    store = ModelStore(catalog, getattr(args, "models_dir", None))
+    if not any(entry.kind == "classifier" for entry in store.installed()):
+        for problem in ensure_default_models(store, report=_stderr, progress=text_progress()):
+            _stderr(f"camapp: {problem}")
+            warnings.append(f"could not install {problem}")
+
+    if getattr(args, "source", None) is not None:
+        settings["source"] = args.source
+    if getattr(args, "roi", None):
+        settings["roi"] = list(ROI.parse(args.roi).as_tuple())
+    if getattr(args, "mode", None):
+        settings["mode"] = args.mode
+    if getattr(args, "threads", None):
+        settings["threads"] = args.threads
+    model, note = choose_model(
+        store,
+        str(getattr(args, "model", None) or settings.get("model") or ""),
+        explicit=bool(getattr(args, "model", None)),
+    )
+    settings["model"] = model
+    if note:
+        warnings.append(note)
+    if getattr(args, "compare", None):
+        warnings.append("--compare is not shown in the window yet; try 'camapp bench'")
+
+    app = QApplication.instance() or QApplication(sys.argv[:1] or ["camapp"])
+    app.setApplicationName("camapp")
+    app.setDesktopFileName("camapp")
+    window = MainWindow(
+        store,
+        make_options_factory(store, args, settings),
+        settings,
+        started=started,
+        warnings=warnings,
+    )
+    window.closed.connect(app.quit)
+    if getattr(args, "fullscreen", False):
+        window.showFullScreen()
+    else:
+        window.show()
+    swap_to = getattr(args, "swap_to", None)
+    if swap_to:  # benchmarks: swap the model mid-run to measure the GUI stall
+        delay = float(getattr(args, "swap_after", None) or 5.0)
+        QTimer.singleShot(int(delay * 1000), lambda: window.request_model(swap_to))
+    quit_after = getattr(args, "quit_after", None)
+    if quit_after is not None:
+        QTimer.singleShot(
+            int(max(0.0, quit_after) * 1000),
+            lambda: finish(
+                window, getattr(args, "screenshot", None), getattr(args, "stats_json", None)
+            ),
+        )
+    try:
+        app.exec()
+    finally:
+        window.shutdown()
+    if quit_after is None and getattr(args, "stats_json", None):
+        write_stats(window, args.stats_json)
+    if getattr(args, "screenshot", None) and quit_after is None:
+        _stderr("camapp: --screenshot is taken at --quit-after; none was given")
+    if not getattr(args, "no_save", False):
+        save_settings(settings, window.settings_snapshot())
+    return 0
+
+
+def save_settings(settings: dict[str, Any], snapshot: dict[str, Any]) -> Path | None:
+    """Saves the window's keys to the user settings file atomically; None when it cannot."""
+    path = settings_path()
+    saved = {key: snapshot.get(key, settings.get(key)) for key in SAVED_KEYS}
+    try:
+        save_yaml(
+            path,
+            saved,
+            header="camapp settings, saved by the window on exit.\n"
+            "Delete this file to start again from the defaults.",
+        )
+    except (OSError, CamappError) as exc:
+        _stderr(f"camapp: cannot save settings to {path}: {exc}")
+        return None
+    return path

@@ -1,0 +1,423 @@
+"""The video view: draws the newest frame, the ROI box, its label and the frame rates."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QWheelEvent,
+)
+from PyQt6.QtWidgets import QWidget
+
+from camapp.capture.sources import FrameSource
+from camapp.pipeline.stats import RateMeter
+from camapp.pipeline.worker import Prediction
+from camapp.roi import ROI
+
+#: Display refresh: the timer polls the source's slot this often (about 60 Hz).
+DISPLAY_INTERVAL_MS = 16
+#: Box size change per arrow key or wheel notch.
+STEP = 1.1
+#: How close (pixels) to a corner counts as grabbing its handle.
+HANDLE_PX = 12
+#: A press and release closer than this (pixels) is a click, not a drag.
+CLICK_SLOP_PX = 4
+
+
+@dataclass
+class _Drag:
+    """A mouse drag in progress: ``move`` (offset from the box's corner) or ``resize``."""
+
+    kind: str
+    anchor: tuple[float, float]
+    press: QPointF
+    moved: bool = False
+
+
+class VideoView(QWidget):
+    """Shows ``source.latest()`` and lets the user move and resize the ROI.
+
+    The display pulls: a ~60 Hz timer reads the source's one-frame slot and repaints only
+    when the frame id changed (BGR is converted to an RGB :class:`QImage` once per new
+    frame). The ROI is kept normalised; pixels exist only while drawing and mapping mouse
+    positions.
+
+    Mouse: drag inside the box moves it, drag a corner handle resizes it, the wheel scales
+    it, a click outside centres it there. Keys (when the view has focus): Up larger, Down
+    smaller, Left taller and narrower, Right shorter and wider. In click mode a click on
+    the video asks for one recognition.
+    """
+
+    #: The user changed the box (a new normalised :class:`ROI`).
+    roi_changed = pyqtSignal(object)
+    #: Click mode: the user clicked the video to recognise the box once.
+    recognise_requested = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("videoView")
+        self.setMinimumSize(320, 240)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._source: FrameSource | None = None
+        self._rgb: np.ndarray | None = None  # keeps the QImage's buffer alive
+        self._image: QImage | None = None
+        self._frame_id = 0
+        self._painted_id = 0
+        self._frame_caption = ""
+        self._roi = ROI.full()
+        self._prediction: Prediction | None = None
+        self._rates_text = ""
+        self._message = ""
+        self._hint = ""
+        self._mode = "continuous"
+        self._drag: _Drag | None = None
+        #: New frames painted per second.
+        self.display_meter = RateMeter()
+        #: New frames painted since start, and when the first one was.
+        self.frames_shown = 0
+        self.first_frame_time: float | None = None
+        self.last_frame_time: float | None = None
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(DISPLAY_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_display_timer_timeout)
+
+    # -- public API -----------------------------------------------------------------------
+    def set_source(self, source: FrameSource | None) -> None:
+        """Shows frames of ``source`` from now on (``None``: nothing)."""
+        self._source = source
+        self._frame_id = 0
+        self._prediction = None
+        if source is not None and not self._timer.isActive():
+            self._timer.start()
+        self._on_display_timer_timeout()
+        self.update()
+
+    def stop(self) -> None:
+        """Stops polling the source (the window is closing)."""
+        self._timer.stop()
+        self._source = None
+
+    @property
+    def roi(self) -> ROI:
+        return self._roi
+
+    def set_roi(self, roi: ROI, notify: bool = True) -> None:
+        """Sets the box; ``notify`` emits :attr:`roi_changed` when it changed."""
+        if roi == self._roi:
+            return
+        self._roi = roi
+        self.update()
+        if notify:
+            self.roi_changed.emit(roi)
+
+    def set_mode(self, mode: str) -> None:
+        """``continuous`` or ``click`` (a click on the video recognises once)."""
+        self._mode = mode
+        self.update()
+
+    def set_prediction(self, prediction: Prediction | None) -> None:
+        """The answer drawn next to the box."""
+        self._prediction = prediction
+        self.update()
+
+    def set_rates_text(self, text: str) -> None:
+        """The frame-rate line drawn in the top-left corner."""
+        if text != self._rates_text:
+            self._rates_text = text
+            self.update()
+
+    def set_message(self, message: str) -> None:
+        """A centred message over the video (empty: none), e.g. while a model loads."""
+        if message != self._message:
+            self._message = message
+            self.update()
+
+    def set_hint(self, hint: str) -> None:
+        """A short hint drawn at the bottom (e.g. what N / P do)."""
+        if hint != self._hint:
+            self._hint = hint
+            self.update()
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """``(width, height)`` of the frame on screen, if any."""
+        if self._image is None:
+            return None
+        return self._image.width(), self._image.height()
+
+    def image_rect(self) -> QRectF:
+        """Where the frame is drawn: fitted to the widget, aspect ratio kept, centred."""
+        size = self.frame_size or (4, 3)
+        scale = min(self.width() / size[0], self.height() / size[1])
+        w, h = size[0] * scale, size[1] * scale
+        return QRectF((self.width() - w) / 2.0, (self.height() - h) / 2.0, w, h)
+
+    def box_rect(self) -> QRectF:
+        """The ROI in widget pixels."""
+        r = self.image_rect()
+        roi = self._roi
+        return QRectF(
+            r.left() + roi.left * r.width(),
+            r.top() + roi.top * r.height(),
+            roi.width * r.width(),
+            roi.height * r.height(),
+        )
+
+    def to_normalised(self, point: QPointF) -> tuple[float, float]:
+        """A widget position as frame fractions, clamped to the frame."""
+        r = self.image_rect()
+        x = (point.x() - r.left()) / max(r.width(), 1.0)
+        y = (point.y() - r.top()) / max(r.height(), 1.0)
+        return min(1.0, max(0.0, x)), min(1.0, max(0.0, y))
+
+    # -- display --------------------------------------------------------------------------
+    def _on_display_timer_timeout(self) -> None:
+        source = self._source
+        frame = source.latest() if source is not None else None
+        if frame is None or frame.id == self._frame_id:
+            return
+        self._frame_id = frame.id
+        image = frame.image
+        if image.ndim == 2:
+            rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+        else:
+            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        height, width = rgb.shape[:2]
+        self._rgb = rgb
+        self._image = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+        if source is not None and source.is_still and len(getattr(source, "paths", ())) > 1:
+            self._frame_caption = f"{frame.name}  ({frame.index + 1}/{len(source.paths)})"
+        else:
+            self._frame_caption = frame.name if source is not None and source.is_still else ""
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(24, 24, 24))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._image is not None:
+            painter.drawImage(self.image_rect(), self._image)
+            if self._painted_id != self._frame_id:
+                self._painted_id = self._frame_id
+                self._count_painted_frame()
+            self._draw_box(painter)
+        if self._rates_text:
+            self._draw_tag(
+                painter, QPointF(8, 8), self._rates_text, QColor(0, 0, 0, 170), small=True
+            )
+        bottom = self.height() - 8
+        if self._frame_caption:
+            self._draw_tag(
+                painter,
+                QPointF(8, bottom - 26),
+                self._frame_caption,
+                QColor(0, 0, 0, 170),
+                small=True,
+            )
+        if self._hint:
+            font = self._font(small=True)
+            width = QFontMetricsF(font).horizontalAdvance(self._hint) + 16
+            self._draw_tag(
+                painter,
+                QPointF(self.width() - width - 8, bottom - 26),
+                self._hint,
+                QColor(0, 0, 0, 170),
+                small=True,
+            )
+        if self._message:
+            self._draw_message(painter, self._message)
+        painter.end()
+
+    def _count_painted_frame(self) -> None:
+        now = time.monotonic()
+        self.display_meter.tick(0.0, now)
+        self.frames_shown += 1
+        if self.first_frame_time is None:
+            self.first_frame_time = now
+        self.last_frame_time = now
+
+    def _draw_box(self, painter: QPainter) -> None:
+        box = self.box_rect()
+        # Two-tone outline: a wide black line under a white dashed one reads on any background.
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(0, 0, 0), 5))
+        painter.drawRect(box)
+        dashed = QPen(QColor(255, 255, 255), 3)
+        dashed.setStyle(Qt.PenStyle.CustomDashLine)
+        dashed.setDashPattern([4, 3])
+        painter.setPen(dashed)
+        painter.drawRect(box)
+        painter.setPen(QPen(QColor(0, 0, 0), 1.5))
+        painter.setBrush(QColor(255, 214, 0))
+        half = 5.0
+        for corner in (box.topLeft(), box.topRight(), box.bottomLeft(), box.bottomRight()):
+            painter.drawRect(QRectF(corner.x() - half, corner.y() - half, 2 * half, 2 * half))
+        text = self._label_text()
+        if text:
+            font = self._font()
+            height = QFontMetricsF(font).height() + 8
+            y = box.top() - height - 4 if box.top() - height - 4 >= 0 else box.top() + 6
+            self._draw_tag(
+                painter,
+                QPointF(max(0.0, box.left()), y),
+                text,
+                QColor(255, 214, 0, 235),
+                fg=QColor(0, 0, 0),
+            )
+
+    def _label_text(self) -> str:
+        prediction = self._prediction
+        if prediction is not None and prediction.classification.labels:
+            c = prediction.classification
+            return f"{c.labels[0]}  {c.scores[0] * 100:.0f}%"
+        if prediction is not None:
+            return "not sure"
+        if self._mode == "click":
+            return "click or press Space to recognise"
+        return ""
+
+    def _font(self, small: bool = False) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(9.0, font.pointSizeF() * (1.0 if small else 1.35)))
+        font.setBold(not small)
+        return font
+
+    def _draw_tag(
+        self,
+        painter: QPainter,
+        at: QPointF,
+        text: str,
+        bg: QColor,
+        fg: QColor | None = None,
+        small: bool = False,
+    ) -> None:
+        font = self._font(small)
+        metrics = QFontMetricsF(font)
+        rect = QRectF(at.x(), at.y(), metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
+        if rect.right() > self.width():
+            rect.moveRight(self.width() - 2.0)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(rect, 5, 5)
+        painter.setFont(font)
+        painter.setPen(fg or QColor(255, 255, 255))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _draw_message(self, painter: QPainter, message: str) -> None:
+        font = self._font()
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        width = min(self.width() - 40.0, metrics.horizontalAdvance(message) + 40)
+        rect = QRectF((self.width() - width) / 2, self.height() / 2 - 40, width, 80)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 190))
+        painter.drawRoundedRect(rect, 8, 8)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(
+            rect.adjusted(12, 6, -12, -6),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            message,
+        )
+
+    # -- mouse and keys -------------------------------------------------------------------
+    def _corner_at(self, point: QPointF) -> tuple[float, float] | None:
+        """The normalised opposite corner when ``point`` grabs a handle, else ``None``."""
+        box = self.box_rect()
+        roi = self._roi
+        corners = {
+            (box.left(), box.top()): (roi.right, roi.bottom),
+            (box.right(), box.top()): (roi.left, roi.bottom),
+            (box.left(), box.bottom()): (roi.right, roi.top),
+            (box.right(), box.bottom()): (roi.left, roi.top),
+        }
+        for (x, y), anchor in corners.items():
+            if abs(point.x() - x) <= HANDLE_PX and abs(point.y() - y) <= HANDLE_PX:
+                return anchor
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        point = event.position()
+        anchor = self._corner_at(point)
+        if anchor is not None:
+            self._drag = _Drag("resize", anchor, point)
+            return
+        x, y = self.to_normalised(point)
+        if not self.box_rect().contains(point):
+            self.set_roi(self._roi.centered_at(x, y))
+        self._drag = _Drag("move", (x - self._roi.left, y - self._roi.top), point)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        point = event.position()
+        drag = self._drag
+        if drag is None:
+            self._update_cursor(point)
+            return
+        if (point - drag.press).manhattanLength() >= CLICK_SLOP_PX:
+            drag.moved = True
+        x, y = self.to_normalised(point)
+        if drag.kind == "resize":
+            self.set_roi(ROI.clamped(drag.anchor[0], drag.anchor[1], x, y))
+        else:
+            roi = self._roi
+            self.set_roi(roi.moved(x - drag.anchor[0] - roi.left, y - drag.anchor[1] - roi.top))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        drag, self._drag = self._drag, None
+        if drag is not None and not drag.moved and self._mode == "click":
+            self.recognise_requested.emit()
+        self._update_cursor(event.position())
+
+    def _update_cursor(self, point: QPointF) -> None:
+        anchor = self._corner_at(point)
+        if anchor is not None:
+            box = self.box_rect()
+            diagonal = (point.x() < box.center().x()) == (point.y() < box.center().y())
+            shape = Qt.CursorShape.SizeFDiagCursor if diagonal else Qt.CursorShape.SizeBDiagCursor
+        elif self.box_rect().contains(point):
+            shape = Qt.CursorShape.SizeAllCursor
+        else:
+            shape = Qt.CursorShape.CrossCursor
+        self.setCursor(shape)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.set_roi(self._roi.scaled(STEP**steps))
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        # As in the classroom project: up larger, down smaller, left taller and narrower,
+        # right shorter and wider.
+        changes = {
+            Qt.Key.Key_Up: lambda roi: roi.scaled(STEP),
+            Qt.Key.Key_Down: lambda roi: roi.scaled(1.0 / STEP),
+            Qt.Key.Key_Left: lambda roi: roi.reshaped(STEP),
+            Qt.Key.Key_Right: lambda roi: roi.reshaped(1.0 / STEP),
+        }
+        change = changes.get(Qt.Key(event.key()))
+        if change is None:
+            super().keyPressEvent(event)
+            return
+        self.set_roi(change(self._roi))
+        event.accept()

@@ -1,0 +1,442 @@
+"""The live window, offscreen, with real models and a real video of real photos."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PyQt6")
+
+from conftest import CAT_LABELS, IMAGES  # noqa: E402
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PyQt6.QtGui import QDropEvent  # noqa: E402
+
+from camapp.pipeline.worker import Prediction  # noqa: E402
+from camapp.roi import ROI  # noqa: E402
+from camapp.ui.app import make_options_factory  # noqa: E402
+from camapp.ui.window import MainWindow  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+V2 = "mobilenet_v2_1.0_224_uint8"
+V3 = "mobilenet_v3_small_1.0_224_uint8"
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Never touch the real home: settings and snapshots go to tmp."""
+    monkeypatch.setenv("CAMAPP_SETTINGS", str(tmp_path / "settings.yaml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def open_window(qtbot, store):
+    """Builds a shown :class:`MainWindow`; closes it (joining its threads) afterwards."""
+    windows: list[MainWindow] = []
+
+    def build(source: str, model: str = V2, **settings) -> MainWindow:
+        values = {
+            "source": source,
+            "model": model,
+            "roi": [0.1, 0.1, 0.9, 0.9],
+            "top_k": 5,
+            "threshold": 0.0,
+            "mode": "continuous",
+            "threads": 2,
+        }
+        values.update(settings)
+        args = argparse.Namespace(runtime=None, model=None, labels=None, no_xnnpack=False)
+        window = MainWindow(store, make_options_factory(store, args, values), values)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.windowHandle().requestActivate()  # shortcuts need the active window
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        windows.append(window)
+        return window
+
+    yield build
+    for window in windows:
+        window.close()
+
+
+def record_predictions(window: MainWindow) -> list[Prediction]:
+    shown: list[Prediction] = []
+    window.prediction_shown.connect(shown.append)
+    return shown
+
+
+@pytest.fixture
+def photo_folder(tmp_path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("cat.bmp", "owl.jpg", "parrot.jpg"):
+        shutil.copy(IMAGES / name, folder / name)
+    return folder
+
+
+# -- recognition ----------------------------------------------------------------------------
+def test_predictions_arrive_and_name_the_cat_in_the_video(qtbot, open_window, scene_video):
+    window = open_window(str(scene_video))
+    shown = record_predictions(window)
+
+    def saw_cat() -> bool:
+        return any(CAT_LABELS & set(p.classification.labels[:3]) for p in shown)
+
+    qtbot.waitUntil(saw_cat, timeout=8000)
+    assert window.results.heading.text()
+    assert window.video.frames_shown > 0
+    assert all(p.model == V2 for p in shown)
+
+
+def test_first_prediction_is_on_screen_within_two_seconds(qtbot, open_window, scene_video):
+    window = open_window(str(scene_video))
+    qtbot.waitUntil(lambda: window.first_prediction_time is not None, timeout=5000)
+    assert window.first_prediction_time - window.started < 2.0
+
+
+def test_click_mode_recognises_only_on_space_or_click(qtbot, open_window):
+    window = open_window(str(IMAGES / "parrot.jpg"), mode="click")
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=5000)
+    qtbot.wait(300)
+    assert window.predictions_shown == 0
+    shown = record_predictions(window)
+    window.recognise_once()  # what Space and a click on the video do
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=3000)
+    assert shown[0].classification.labels[0] == "macaw"
+    qtbot.wait(300)
+    assert len(shown) == 1  # the answer is held
+    box_centre = window.video.box_rect().center().toPoint()
+    qtbot.mouseClick(window.video, Qt.MouseButton.LeftButton, pos=box_centre)
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=3000)
+
+
+# -- the ROI box ----------------------------------------------------------------------------
+@pytest.fixture
+def photo_window(qtbot, open_window):
+    window = open_window(str(IMAGES / "cat.bmp"), roi=[0.3, 0.3, 0.6, 0.6])
+    qtbot.waitUntil(lambda: window.video.frame_size is not None, timeout=3000)
+    window.video.setFocus()
+    return window
+
+
+def _to_widget(window: MainWindow, x: float, y: float) -> QPoint:
+    r = window.video.image_rect()
+    return QPointF(r.left() + x * r.width(), r.top() + y * r.height()).toPoint()
+
+
+def test_dragging_inside_the_box_moves_it_without_resizing(qtbot, photo_window):
+    video = photo_window.video
+    before = video.roi
+    start = _to_widget(photo_window, 0.45, 0.45)
+    end = _to_widget(photo_window, 0.65, 0.55)
+    qtbot.mousePress(video, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(video, end)
+    qtbot.mouseRelease(video, Qt.MouseButton.LeftButton, pos=end)
+    after = video.roi
+    assert after.left == pytest.approx(before.left + 0.2, abs=0.01)
+    assert after.top == pytest.approx(before.top + 0.1, abs=0.01)
+    assert after.width == pytest.approx(before.width, abs=1e-6)
+    assert after.height == pytest.approx(before.height, abs=1e-6)
+    assert photo_window.worker.roi == after  # the worker classifies the new box
+
+
+def test_dragging_a_corner_handle_resizes_the_box(qtbot, photo_window):
+    video = photo_window.video
+    corner = _to_widget(photo_window, 0.6, 0.6)
+    end = _to_widget(photo_window, 0.8, 0.9)
+    qtbot.mousePress(video, Qt.MouseButton.LeftButton, pos=corner)
+    qtbot.mouseMove(video, end)
+    qtbot.mouseRelease(video, Qt.MouseButton.LeftButton, pos=end)
+    roi = video.roi
+    assert (roi.left, roi.top) == pytest.approx((0.3, 0.3), abs=0.01)
+    assert (roi.right, roi.bottom) == pytest.approx((0.8, 0.9), abs=0.01)
+
+
+def test_click_outside_the_box_centres_it_there(qtbot, photo_window):
+    video = photo_window.video
+    qtbot.mouseClick(video, Qt.MouseButton.LeftButton, pos=_to_widget(photo_window, 0.2, 0.8))
+    assert video.roi.center == pytest.approx((0.2, 0.8), abs=0.01)
+    assert video.roi.width == pytest.approx(0.3, abs=1e-6)
+
+
+def test_arrow_keys_change_the_box_as_in_the_classroom_project(qtbot, photo_window):
+    video = photo_window.video
+    before = video.roi
+    qtbot.keyClick(video, Qt.Key.Key_Up)
+    larger = video.roi
+    assert larger.width > before.width and larger.height > before.height
+    assert larger.center == pytest.approx(before.center)
+    qtbot.keyClick(video, Qt.Key.Key_Down)
+    assert video.roi.width == pytest.approx(before.width)
+    qtbot.keyClick(video, Qt.Key.Key_Left)
+    taller = video.roi
+    assert taller.height > before.height and taller.width < before.width
+    qtbot.keyClick(video, Qt.Key.Key_Right)
+    qtbot.keyClick(video, Qt.Key.Key_Right)
+    wider = video.roi
+    assert wider.width > before.width and wider.height < before.height
+
+
+def test_the_box_stays_inside_the_frame_however_large(qtbot, photo_window):
+    video = photo_window.video
+    for _ in range(30):
+        qtbot.keyClick(video, Qt.Key.Key_Up)
+    for _ in range(30):
+        qtbot.keyClick(video, Qt.Key.Key_Right)
+    roi = video.roi
+    assert 0.0 <= roi.left < roi.right <= 1.0 and 0.0 <= roi.top < roi.bottom <= 1.0
+    far = _to_widget(photo_window, 0.99, 0.99)
+    qtbot.mouseClick(video, Qt.MouseButton.LeftButton, pos=far)
+    roi = video.roi
+    assert roi.right <= 1.0 and roi.bottom <= 1.0
+
+
+def test_mouse_wheel_scales_the_box(qtbot, photo_window):
+    from PyQt6.QtCore import QPoint as P
+    from PyQt6.QtGui import QWheelEvent
+
+    video = photo_window.video
+    before = video.roi
+    at = QPointF(_to_widget(photo_window, 0.45, 0.45))
+    event = QWheelEvent(
+        at,
+        QPointF(video.mapToGlobal(at.toPoint())),
+        P(0, 0),
+        P(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    video.wheelEvent(event)
+    assert video.roi.width == pytest.approx(before.width * 1.1)
+
+
+# -- model swaps ----------------------------------------------------------------------------
+def test_model_swap_keeps_the_event_loop_responsive_and_answers_come_from_the_new_model(
+    qtbot, open_window, scene_video
+):
+    window = open_window(str(scene_video))
+    shown = record_predictions(window)
+    qtbot.waitUntil(lambda: len(shown) >= 10, timeout=8000)
+    old_generation = window.generation
+    requested = time.monotonic()
+    window.request_model(V3)
+    qtbot.waitUntil(lambda: window.generation > old_generation, timeout=8000)
+    changed_at = len(shown)
+    qtbot.waitUntil(lambda: len(shown) >= changed_at + 5, timeout=5000)
+    stall = window.stall_monitor.max_between(requested, time.monotonic())
+    assert stall < 100.0, f"GUI stalled {stall:.0f} ms during the swap"
+    assert all(p.model == V3 and p.generation == window.generation for p in shown[changed_at:])
+    assert window.settings_panel.selected_id == V3
+    assert "V3" in window.model_card.text()
+
+
+def test_predictions_of_an_older_generation_are_ignored(qtbot, open_window, scene_video):
+    window = open_window(str(scene_video))
+    shown = record_predictions(window)
+    qtbot.waitUntil(lambda: len(shown) >= 1, timeout=8000)
+    window.request_model(V3)
+    qtbot.waitUntil(lambda: window.generation == 2, timeout=8000)
+    stale = shown[0]
+    assert stale.generation == 1
+    count = window.predictions_shown
+    window._on_worker_prediction_ready(stale)
+    assert window.predictions_shown == count
+    assert window.stale_dropped >= 1
+
+
+def test_model_swap_keeps_old_model_when_new_file_is_corrupt(
+    qtbot, open_window, scene_video, tmp_path
+):
+    bad = tmp_path / "broken.tflite"
+    bad.write_bytes(b"this is not a flatbuffer" * 100)
+    window = open_window(str(scene_video))
+    shown = record_predictions(window)
+    qtbot.waitUntil(lambda: len(shown) >= 3, timeout=8000)
+    window.request_model(str(bad))
+    qtbot.waitUntil(lambda: "cannot load" in window.last_error, timeout=8000)
+    assert "broken.tflite" in window.statusBar().currentMessage()
+    before = len(shown)
+    qtbot.waitUntil(lambda: len(shown) >= before + 5, timeout=5000)
+    assert all(p.model == V2 and p.generation == 1 for p in shown)
+    assert window.model_info.spec == V2
+
+
+def test_settings_panel_shows_every_variant_and_disables_the_ones_not_installed(
+    qtbot, open_window, store
+):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    panel = window.settings_panel
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=5000)
+    assert panel.selected_id == V2
+    combo = panel.combos["Family"]
+    assert [combo.itemText(i) for i in range(combo.count())][:3] == ["V1", "V2", "V3"]
+    files = panel.combos["File"]
+    model = files.model()
+    installed = {e.id for e in store.installed()}
+    resolution = panel.combos["Resolution"]
+    disabled = [i for i in range(resolution.count()) if not resolution.model().item(i).isEnabled()]
+    assert disabled, "V2 1.0 has resolutions that are not in the mirror"
+    tip = resolution.model().item(disabled[0]).toolTip()
+    assert "camapp models install mobilenet_v2_1.0_" in tip
+    for i in range(files.count()):
+        assert model.item(i).isEnabled() == (files.itemData(i) in installed)
+
+
+def test_choosing_v3_small_in_the_settings_switches_the_model_while_running(
+    qtbot, open_window, scene_video
+):
+    window = open_window(str(scene_video))
+    qtbot.waitUntil(lambda: window.generation == 1, timeout=8000)
+    family = window.settings_panel.combos["Family"]
+    family.setCurrentIndex(family.findText("V3"))
+    family.activated.emit(family.currentIndex())
+    qtbot.waitUntil(lambda: window.generation == 2, timeout=8000)
+    assert window.model_info.spec.startswith("mobilenet_v3_")
+    assert window.settings_panel.combos["Size"].currentText() in ("small", "large")
+
+
+# -- panels ---------------------------------------------------------------------------------
+def test_results_show_top_k_bars_and_k_and_threshold_are_adjustable(qtbot, open_window):
+    window = open_window(str(IMAGES / "parrot.jpg"))
+    qtbot.waitUntil(lambda: len(window.results.bars.rows) == 5, timeout=5000)
+    assert window.results.bars.rows[0][0] == "macaw"
+    window.results.top_k.setValue(3)
+    qtbot.waitUntil(lambda: len(window.results.bars.rows) == 3, timeout=3000)
+    assert window.settings_panel.top_k.value() == 3
+    window.results.threshold.setValue(50.0)
+    qtbot.waitUntil(lambda: len(window.results.bars.rows) == 1, timeout=3000)
+
+
+def test_frame_rates_are_shown_on_the_video_and_in_the_panel(qtbot, open_window, scene_video):
+    window = open_window(str(scene_video))
+    qtbot.waitUntil(
+        lambda: window.results.rates.text("display") not in ("-", "0.0 fps"), timeout=5000
+    )
+    assert "inference" in window.rates_label.text()
+    assert window.rates()["camera_fps"] > 10
+
+
+def test_model_card_and_labels_browser_describe_the_current_model(qtbot, open_window):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=5000)
+    card = window.model_card.text()
+    for words in (
+        "MobileNet V2",
+        "Sandler",
+        "2018",
+        "ImageNet",
+        "Published top-1",
+        "Multiply-adds",
+        "Parameters",
+        "File size",
+        "Apache",
+        "Phone latency",
+    ):
+        assert words in card, words
+    qtbot.waitUntil(lambda: "ms</b> per image" in window.model_card.text(), timeout=5000)
+    labels = window.labels_panel
+    assert labels.list.count() >= 1000
+    labels.search.setText("owl")
+    visible = labels.visible_labels()
+    assert any("great grey owl" in v for v in visible)
+    assert len(visible) < 10
+
+
+def test_help_overlay_lists_every_shortcut_and_toggles_with_f1(qtbot, open_window):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    window.actions_by_name["help"].trigger()
+    assert window.help.isVisible()
+    for key in ("Up / Down", "Left / Right", "N / P", "F11", "Esc", "S"):
+        assert key in window.help.label.text()
+    window.actions_by_name["leave"].trigger()  # Esc closes the help first
+    assert not window.help.isVisible()
+
+
+def test_snapshot_saves_the_view_with_box_and_says_where(qtbot, open_window, tmp_path):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    window.snapshot_dir = tmp_path
+    qtbot.waitUntil(lambda: window.predictions_shown > 0, timeout=5000)
+    path = window.save_snapshot()
+    assert path is not None and path.is_file() and path.suffix == ".png"
+    assert str(path) in window.statusBar().currentMessage()
+
+
+# -- sources --------------------------------------------------------------------------------
+def test_n_and_p_step_through_the_scenes_of_a_folder(qtbot, open_window, photo_folder):
+    window = open_window(str(photo_folder))
+    qtbot.waitUntil(lambda: window.video.frame_size is not None, timeout=3000)
+    names = sorted(p.name for p in photo_folder.iterdir())
+    assert window.source.position == 0
+    window.video.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.source.position == 1
+    assert window.source.latest().name == names[1]
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.source.position == 0  # wraps round
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.source.latest().name == names[-1]
+    shown = record_predictions(window)
+    qtbot.waitUntil(lambda: any(p.classification.labels[0] == "macaw" for p in shown), timeout=5000)
+
+
+def test_no_camera_shows_the_friendly_panel_and_a_photo_can_be_opened(qtbot, open_window):
+    window = open_window("/dev/video97")
+    assert window.stack.currentWidget() is window.no_source
+    assert window.no_source.title.text() == "No camera found"
+    assert set(window.no_source.buttons) == {"image", "folder", "video"}
+    assert window.no_source.isVisible()
+    assert window.open_source(str(IMAGES / "parrot.jpg"))
+    assert window.stack.currentWidget() is window.video
+    qtbot.waitUntil(lambda: window.predictions_shown > 0, timeout=5000)
+
+
+def test_dropping_an_image_file_on_the_window_loads_it(qtbot, open_window, photo_folder):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo_folder / "parrot.jpg"))])
+    event = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.source.latest().name == "parrot.jpg"
+
+
+def test_a_source_that_fails_later_keeps_the_current_one(qtbot, open_window, tmp_path):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    assert not window.open_source(str(tmp_path / "missing.mp4"))
+    assert window.stack.currentWidget() is window.video
+    assert "missing.mp4" in window.statusBar().currentMessage()
+    assert window.source.latest().name == "owl.jpg"
+
+
+def test_closing_the_window_joins_every_thread(qtbot, open_window, scene_video):
+    window = open_window(str(scene_video))
+    qtbot.waitUntil(lambda: window.predictions_shown > 0, timeout=8000)
+    window.request_model(V3)  # a loader thread may be running too
+    owned = window.threads()
+    assert {t.name for t in owned} >= {"camapp-inference", "camapp-capture-video"}
+    window.close()
+    assert not any(t.is_alive() for t in owned)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("camapp")]
+
+
+def test_settings_snapshot_keeps_the_roi_normalised(qtbot, open_window):
+    window = open_window(str(IMAGES / "owl.jpg"), roi=[0.2, 0.2, 0.5, 0.7])
+    window.resize(700, 500)
+    snapshot = window.settings_snapshot()
+    assert ROI.clamped(*snapshot["roi"]) == ROI.clamped(0.2, 0.2, 0.5, 0.7)
+    assert snapshot["model"] == V2
+    assert snapshot["window"]["geometry"] and snapshot["window"]["state"]
