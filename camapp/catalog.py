@@ -84,8 +84,13 @@ class ModelEntry:
         family = {"v1": "V1", "v2": "V2", "v3": "V3", "edgetpu": "EdgeTPU"}.get(
             self.family, self.family
         )
-        parts = [family, self.size or "", f"{self.width_multiplier:g}" if self.width_multiplier
-                 else "", str(self.resolution or ""), self.quantization]
+        parts = [
+            family,
+            self.size or "",
+            f"{self.width_multiplier:g}" if self.width_multiplier else "",
+            str(self.resolution or ""),
+            self.quantization,
+        ]
         return " ".join(p for p in parts if p)
 
 

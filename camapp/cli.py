@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     minst.add_argument("--from", dest="source", default=None, help="mirror folder or base URL")
     minst.add_argument("--force", action="store_true", help="re-install present files")
     minst.add_argument(
-        "--allow-unverified", action="store_true",
+        "--allow-unverified",
+        action="store_true",
         help="install files with no known sha256 and print the hash seen",
     )
     msub.add_parser("verify", help="re-check the sha256 of every installed file")
@@ -175,14 +176,18 @@ def cmd_classify(args: argparse.Namespace) -> int:
                 continue
             result = classifier.classify(image, roi, top_k=args.top_k)
             if args.json:
-                print(json.dumps({
-                    "image": name,
-                    "model": classifier.name,
-                    "labels": list(result.labels),
-                    "scores": [round(s, 6) for s in result.scores],
-                    "indices": list(result.indices),
-                    "timings_ms": result.timings.as_dict(),
-                }))
+                print(
+                    json.dumps(
+                        {
+                            "image": name,
+                            "model": classifier.name,
+                            "labels": list(result.labels),
+                            "scores": [round(s, 6) for s in result.scores],
+                            "indices": list(result.indices),
+                            "timings_ms": result.timings.as_dict(),
+                        }
+                    )
+                )
             else:
                 print(f"{name} ({classifier.name}, {result.timings.total_ms:.1f} ms)")
                 for label, score in zip(result.labels, result.scores):
@@ -208,8 +213,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     print(f"{'model':<44} {'images':>6} {'top-1':>7} {'top-5':>7} {'invoke ms':>9}")
     for r in results:
-        print(f"{r.model:<44} {r.images:>6} {r.top1:>6.1f}% {r.top5:>6.1f}% "
-              f"{r.mean_invoke_ms:>9.2f}")
+        print(
+            f"{r.model:<44} {r.images:>6} {r.top1:>6.1f}% {r.top5:>6.1f}% {r.mean_invoke_ms:>9.2f}"
+        )
         if r.skipped:
             print(f"  ({r.skipped} images skipped: unreadable or label not a model class)")
     return 0
@@ -249,8 +255,11 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"{status:<9} {name}  ({path.parent})")
             bad += status == "mismatch"
         if bad:
-            print(f"camapp: {bad} file(s) do not match the catalog; re-install them with "
-                  "'camapp models install --force ID'", file=sys.stderr)
+            print(
+                f"camapp: {bad} file(s) do not match the catalog; re-install them with "
+                "'camapp models install --force ID'",
+                file=sys.stderr,
+            )
         return 1 if bad else 0
     return _models_install(store, args)
 
@@ -262,23 +271,25 @@ def _models_list(store, args: argparse.Namespace) -> int:
         if args.installed and not installed:
             continue
         size = sum(f.bytes or 0 for f in entry.files) or None
-        rows.append({
-            "id": entry.id,
-            "name": entry.name,
-            "kind": entry.kind,
-            "family": entry.family,
-            "size": entry.size,
-            "width_multiplier": entry.width_multiplier,
-            "resolution": entry.resolution,
-            "quantization": entry.quantization,
-            "installed": installed,
-            "default": entry.default,
-            "bytes": size,
-            "top1": entry.published.top1,
-            "top5": entry.published.top5,
-            "macs_m": entry.published.macs_m,
-            "params_m": entry.published.params_m,
-        })
+        rows.append(
+            {
+                "id": entry.id,
+                "name": entry.name,
+                "kind": entry.kind,
+                "family": entry.family,
+                "size": entry.size,
+                "width_multiplier": entry.width_multiplier,
+                "resolution": entry.resolution,
+                "quantization": entry.quantization,
+                "installed": installed,
+                "default": entry.default,
+                "bytes": size,
+                "top1": entry.published.top1,
+                "top5": entry.published.top5,
+                "macs_m": entry.published.macs_m,
+                "params_m": entry.published.params_m,
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -287,10 +298,14 @@ def _models_list(store, args: argparse.Namespace) -> int:
         size = f"{row['bytes'] / 1e6:.1f}MB" if row["bytes"] else "?"
         top1 = f"{row['top1']:.1f}" if row["top1"] is not None else "-"
         macs = f"{row['macs_m']:g}" if row["macs_m"] is not None else "-"
-        print(f"{row['id']:<44} {'yes' if row['installed'] else 'no':<4} {size:>7} "
-              f"{top1:>6} {macs:>8}")
-    print(f"{sum(r['installed'] for r in rows)} of {len(rows)} installed in "
-          f"{', '.join(str(d) for d in store.dirs if d.is_dir()) or store.install_dir}")
+        print(
+            f"{row['id']:<44} {'yes' if row['installed'] else 'no':<4} {size:>7} "
+            f"{top1:>6} {macs:>8}"
+        )
+    print(
+        f"{sum(r['installed'] for r in rows)} of {len(rows)} installed in "
+        f"{', '.join(str(d) for d in store.dirs if d.is_dir()) or store.install_dir}"
+    )
     return 0
 
 
@@ -308,8 +323,9 @@ def _models_install(store, args: argparse.Namespace) -> int:
         sources = [args.source]
     else:
         sources = default_mirrors(app_defaults().get("model_mirrors") or []) + [None]
-    results = install_from(store, entries, sources, args.allow_unverified, args.force,
-                           text_progress())
+    results = install_from(
+        store, entries, sources, args.allow_unverified, args.force, text_progress()
+    )
     failed = 0
     for r in results:
         if r.status in ("installed", "present"):
@@ -355,11 +371,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     top_level_flags = {"--runtime", "--models-dir", "--catalog"}
     # 'camapp' alone, or with only run options, means 'camapp run'.
     first_positional = next(
-        (a for i, a in enumerate(argv) if not a.startswith("-")
-         and (i == 0 or argv[i - 1] not in top_level_flags)), None,
+        (
+            a
+            for i, a in enumerate(argv)
+            if not a.startswith("-") and (i == 0 or argv[i - 1] not in top_level_flags)
+        ),
+        None,
     )
-    if "--version" not in argv and "-h" not in argv and "--help" not in argv \
-            and first_positional not in commands:
+    if (
+        "--version" not in argv
+        and "-h" not in argv
+        and "--help" not in argv
+        and first_positional not in commands
+    ):
         insert_at = 0
         while insert_at < len(argv) and argv[insert_at] in top_level_flags:
             insert_at += 2

@@ -27,8 +27,10 @@ def ensure_default_models(
     entries = store.catalog.defaults()
     mirrors = default_mirrors(app_defaults().get("model_mirrors") or [])
     where = ", ".join(mirrors + ["the web"])
-    report(f"camapp: no model installed yet; installing {len(entries)} default models "
-           f"into {store.install_dir} (from {where})")
+    report(
+        f"camapp: no model installed yet; installing {len(entries)} default models "
+        f"into {store.install_dir} (from {where})"
+    )
     results = install_from(store, entries, [*mirrors, None], progress=progress)
     problems = []
     for result in results:

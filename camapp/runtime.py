@@ -37,9 +37,7 @@ class Runtime:
     version: str
     module: Any
 
-    def interpreter(
-        self, model_path: str, num_threads: int, use_xnnpack: bool = True
-    ) -> Any:
+    def interpreter(self, model_path: str, num_threads: int, use_xnnpack: bool = True) -> Any:
         """Creates an interpreter; without XNNPACK the default delegates are switched off."""
         kwargs: dict[str, Any] = {"model_path": model_path, "num_threads": num_threads}
         if not use_xnnpack:
@@ -71,7 +69,7 @@ def _load(name: str) -> Runtime:
         raise CamappError(
             "tflite-runtime does not work with NumPy 2",
             "use the LiteRT runtime, or a separate environment with 'pip install "
-            "tflite-runtime \"numpy<2\"' (both runtimes side by side need NumPy < 2)",
+            'tflite-runtime "numpy<2"\' (both runtimes side by side need NumPy < 2)',
         )
     try:
         module = importlib.import_module(module_name)

@@ -100,7 +100,9 @@ class ModelStore:
     def installed(self) -> list[ModelEntry]:
         return [entry for entry in self.catalog if self.is_installed(entry)]
 
-    def options_for(self, spec: str, labels: str | None = None, **kwargs: object) -> ClassifierOptions:
+    def options_for(
+        self, spec: str, labels: str | None = None, **kwargs: object
+    ) -> ClassifierOptions:
         """Classifier options for a catalog id or a ``.tflite`` path.
 
         Raises:
@@ -167,7 +169,9 @@ class ModelStore:
             try:
                 notes = []
                 for f in entry.all_files:
-                    notes.append(self._install_file(f, target, source, allow_unverified, force, progress))
+                    notes.append(
+                        self._install_file(f, target, source, allow_unverified, force, progress)
+                    )
                 fresh = [n for n in notes if n != "present"]
                 status = "installed" if fresh else "present"
                 detail = "; ".join(n for n in fresh if n not in ("installed",))

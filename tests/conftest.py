@@ -80,7 +80,10 @@ def scene_video(tmp_path_factory) -> Path:
 
 
 def write_scene_video(
-    path: Path, names: list[str], seconds: float = 1.0, fps: float = 30.0,
+    path: Path,
+    names: list[str],
+    seconds: float = 1.0,
+    fps: float = 30.0,
     size: tuple[int, int] = (640, 480),
 ) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
@@ -100,7 +103,8 @@ def no_thread_left_behind():
     before = {t.ident for t in threading.enumerate()}
     yield
     leftover = [
-        t.name for t in threading.enumerate()
+        t.name
+        for t in threading.enumerate()
         if t.ident not in before and t.name.startswith("camapp") and t.is_alive()
     ]
     assert not leftover, f"threads left running: {leftover}"

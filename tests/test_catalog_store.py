@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import MIRROR
 
 from camapp.catalog import Catalog, ModelFile
 from camapp.config import packaged_file
 from camapp.errors import CamappError
 from camapp.store import ModelStore, sha256_of
-from conftest import MIRROR
 
 
 def test_catalog_covers_the_variants_the_app_offers(catalog):
@@ -74,9 +74,10 @@ def test_broken_catalog_file_is_reported_with_its_line(tmp_path):
 
 
 def test_packaged_catalog_is_the_one_in_config():
-    assert packaged_file("models.yaml").read_bytes() == (
-        Path(__file__).resolve().parents[1] / "config" / "models.yaml"
-    ).read_bytes()
+    assert (
+        packaged_file("models.yaml").read_bytes()
+        == (Path(__file__).resolve().parents[1] / "config" / "models.yaml").read_bytes()
+    )
 
 
 def test_install_from_mirror_verifies_and_leaves_no_partial_files(tmp_path, catalog):
@@ -131,8 +132,9 @@ def test_install_from_a_url_downloads_extracts_archives_and_verifies(tmp_path, c
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(src, arcname="./mobilenet_v1_0.5_160_quant.tflite")
     entry = catalog.get("mobilenet_v1_0.5_160_uint8")
-    model = replace(entry.files[0], url=archive.as_uri(),
-                    archive_member="mobilenet_v1_0.5_160_quant.tflite")
+    model = replace(
+        entry.files[0], url=archive.as_uri(), archive_member="mobilenet_v1_0.5_160_quant.tflite"
+    )
     labels = replace(entry.labels, url=(MIRROR / entry.labels.file).as_uri())
     remote = replace(entry, files=(model,), labels=labels)
     store = ModelStore(catalog, tmp_path / "models")

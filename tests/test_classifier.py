@@ -7,6 +7,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from conftest import CAT_LABELS, FIXTURES, MIRROR
 
 from camapp.errors import CamappError
 from camapp.inference.classifier import (
@@ -17,12 +18,13 @@ from camapp.inference.classifier import (
     top_k_indices,
 )
 from camapp.roi import ROI
-from conftest import CAT_LABELS, FIXTURES, MIRROR
 
 EVAL_CROP = ROI.central(0.875)
 
 
-def test_every_installed_model_sees_a_cat_in_the_cat_photo(store, installed_classifiers, load_image):
+def test_every_installed_model_sees_a_cat_in_the_cat_photo(
+    store, installed_classifiers, load_image
+):
     image = load_image("cat.bmp")
     assert len(installed_classifiers) >= 10
     for model_id in installed_classifiers:
@@ -83,7 +85,9 @@ def _solid(bgr: tuple[int, int, int], size: int = 64) -> np.ndarray:
     return image
 
 
-@pytest.mark.parametrize("model", ["tiny_int8.tflite", "tiny_float.tflite", "tiny_logits_uint8.tflite"])
+@pytest.mark.parametrize(
+    "model", ["tiny_int8.tflite", "tiny_float.tflite", "tiny_logits_uint8.tflite"]
+)
 def test_int8_float_and_logits_inputs_pick_the_dominant_colour(model):
     options = ClassifierOptions(
         model_paths=(str(FIXTURES / model),), labels_path=str(FIXTURES / "tiny_int8_labels.txt")
@@ -195,7 +199,9 @@ def test_xnnpack_can_be_turned_off(store, load_image):
     options = store.options_for("mobilenet_v1_0.25_128_uint8", use_xnnpack=False)
     with Classifier.create(options) as classifier:
         assert not classifier.xnnpack
-        assert classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1).labels == ("macaw",)
+        assert classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1).labels == (
+            "macaw",
+        )
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -248,4 +254,6 @@ def test_copied_model_works_from_any_path(tmp_path, load_image):
     options = ClassifierOptions((str(target),), str(MIRROR / "labels.txt"))
     with Classifier.create(options) as classifier:
         assert classifier.name == "my model"
-        assert classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1).labels == ("macaw",)
+        assert classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1).labels == (
+            "macaw",
+        )

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CAT_LABELS, IMAGES, MIRROR, REPO
 
 from camapp.cli import main
-from conftest import CAT_LABELS, IMAGES, MIRROR, REPO
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
@@ -19,7 +19,11 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "camapp", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=120,
     )
 
 
@@ -27,8 +31,21 @@ def test_classify_json_names_the_cat_with_every_installed_model(
     models_dir, installed_classifiers, capsys
 ):
     for model in installed_classifiers:
-        code = main(["--models-dir", str(models_dir), "classify", str(IMAGES / "cat.bmp"),
-                     "--model", model, "--top-k", "3", "--json", "--threads", "2"])
+        code = main(
+            [
+                "--models-dir",
+                str(models_dir),
+                "classify",
+                str(IMAGES / "cat.bmp"),
+                "--model",
+                model,
+                "--top-k",
+                "3",
+                "--json",
+                "--threads",
+                "2",
+            ]
+        )
         assert code == 0
         record = json.loads(capsys.readouterr().out)
         assert CAT_LABELS & set(record["labels"]), model
@@ -37,18 +54,38 @@ def test_classify_json_names_the_cat_with_every_installed_model(
 
 
 def test_classify_prints_one_block_per_image(models_dir, capsys):
-    code = main(["--models-dir", str(models_dir), "classify", str(IMAGES / "parrot.jpg"),
-                 str(IMAGES / "burger.jpg"), "--model", "mobilenet_v3_small_1.0_224_uint8",
-                 "--top-k", "2"])
+    code = main(
+        [
+            "--models-dir",
+            str(models_dir),
+            "classify",
+            str(IMAGES / "parrot.jpg"),
+            str(IMAGES / "burger.jpg"),
+            "--model",
+            "mobilenet_v3_small_1.0_224_uint8",
+            "--top-k",
+            "2",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "macaw" in out and "cheeseburger" in out
 
 
 def test_classify_with_roi_and_path_plus_labels(capsys):
-    code = main(["classify", str(IMAGES / "parrot.jpg"), "--model",
-                 str(MIRROR / "mobilenet_v1_0.75_192_quant.tflite"), "--labels",
-                 str(MIRROR / "labels.txt"), "--roi", "0.1,0.1,0.9,0.9", "--json"])
+    code = main(
+        [
+            "classify",
+            str(IMAGES / "parrot.jpg"),
+            "--model",
+            str(MIRROR / "mobilenet_v1_0.75_192_quant.tflite"),
+            "--labels",
+            str(MIRROR / "labels.txt"),
+            "--roi",
+            "0.1,0.1,0.9,0.9",
+            "--json",
+        ]
+    )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["labels"][0] == "macaw"
 
@@ -58,11 +95,15 @@ def test_classify_with_roi_and_path_plus_labels(capsys):
     [
         (["classify", "/no/such/cat.jpg"], "/no/such/cat.jpg: not found"),
         (["classify", "{img}", "--model", "mobilenet_v9_huge"], "unknown model id"),
-        (["classify", "{img}", "--model", "mobilenet_v3_large_1.0_224_uint8"],
-         "is not installed (run 'camapp models install mobilenet_v3_large_1.0_224_uint8')"),
+        (
+            ["classify", "{img}", "--model", "mobilenet_v3_large_1.0_224_uint8"],
+            "is not installed (run 'camapp models install mobilenet_v3_large_1.0_224_uint8')",
+        ),
         (["classify", "{img}", "--model", "{corrupt}"], "is not a usable TFLite model"),
-        (["classify", "{img}", "--model", "{model}", "--labels", "{badlabels}"],
-         "has 2 labels but the model has 1001 outputs"),
+        (
+            ["classify", "{img}", "--model", "{model}", "--labels", "{badlabels}"],
+            "has 2 labels but the model has 1001 outputs",
+        ),
         (["classify", "{img}", "--roi", "1,2"], "cannot read ROI"),
     ],
 )
@@ -71,12 +112,20 @@ def test_errors_are_one_line_without_traceback(args, message, models_dir, tmp_pa
     corrupt.write_bytes(b"not a model at all" * 100)
     badlabels = tmp_path / "labels.txt"
     badlabels.write_text("cat\ndog\n")
-    fill = {"img": str(IMAGES / "cat.bmp"), "corrupt": str(corrupt),
-            "model": str(MIRROR / "mobilenet_v1_0.25_128_quant.tflite"),
-            "badlabels": str(badlabels)}
+    fill = {
+        "img": str(IMAGES / "cat.bmp"),
+        "corrupt": str(corrupt),
+        "model": str(MIRROR / "mobilenet_v1_0.25_128_quant.tflite"),
+        "badlabels": str(badlabels),
+    }
     argv = [a.format(**fill) for a in args]
-    result = run_cli("--models-dir", str(models_dir), *argv, cwd=tmp_path,
-                     env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    result = run_cli(
+        "--models-dir",
+        str(models_dir),
+        *argv,
+        cwd=tmp_path,
+        env={"XDG_DATA_HOME": str(tmp_path / "data")},
+    )
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -89,8 +138,16 @@ def test_models_list_json_has_the_documented_fields(models_dir, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) >= 80
     for row in rows:
-        assert set(row) >= {"id", "kind", "family", "width_multiplier", "resolution",
-                            "quantization", "installed", "top1"}
+        assert set(row) >= {
+            "id",
+            "kind",
+            "family",
+            "width_multiplier",
+            "resolution",
+            "quantization",
+            "installed",
+            "top1",
+        }
     by_id = {row["id"]: row for row in rows}
     assert by_id["mobilenet_v2_1.0_224_uint8"]["installed"] is True
     assert by_id["mobilenet_v3_large_1.0_224_uint8"]["installed"] is False
@@ -99,9 +156,18 @@ def test_models_list_json_has_the_documented_fields(models_dir, capsys):
 
 def test_models_install_from_mirror_then_verify(tmp_path, capsys):
     target = tmp_path / "models"
-    code = main(["--models-dir", str(target), "models", "install",
-                 "mobilenet_v1_0.25_128_uint8", "mobilenet_v3_large_1.0_224_uint8",
-                 "--from", str(MIRROR)])
+    code = main(
+        [
+            "--models-dir",
+            str(target),
+            "models",
+            "install",
+            "mobilenet_v1_0.25_128_uint8",
+            "mobilenet_v3_large_1.0_224_uint8",
+            "--from",
+            str(MIRROR),
+        ]
+    )
     out = capsys.readouterr()
     assert code == 1  # one id was not available from the mirror
     assert "installed   mobilenet_v1_0.25_128_uint8" in out.out
@@ -111,24 +177,47 @@ def test_models_install_from_mirror_then_verify(tmp_path, capsys):
 
 
 def test_models_install_uses_the_mirror_environment_variable(tmp_path):
-    result = run_cli("--models-dir", str(tmp_path / "m"), "models", "install", "--defaults",
-                     env={"CAMAPP_MODEL_MIRROR": str(MIRROR)}, cwd=tmp_path)
+    result = run_cli(
+        "--models-dir",
+        str(tmp_path / "m"),
+        "models",
+        "install",
+        "--defaults",
+        env={"CAMAPP_MODEL_MIRROR": str(MIRROR)},
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "4 of 4 ready" in result.stdout
 
 
 def test_eval_reports_top1_and_top5_on_a_labelled_folder(tmp_path, models_dir, capsys):
-    for folder, name in (("tabby", "cat.bmp"), ("macaw", "parrot.jpg"),
-                         ("cheeseburger", "burger.jpg"), ("n01592084", "bird.bmp")):
+    for folder, name in (
+        ("tabby", "cat.bmp"),
+        ("macaw", "parrot.jpg"),
+        ("cheeseburger", "burger.jpg"),
+        ("n01592084", "bird.bmp"),
+    ):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / name).write_bytes((IMAGES / name).read_bytes())
-    code = main(["--models-dir", str(models_dir), "eval", str(tmp_path), "--model",
-                 "mobilenet_v2_1.0_224_uint8", "--model", "mobilenet_v1_0.25_128_uint8",
-                 "--json"])
+    code = main(
+        [
+            "--models-dir",
+            str(models_dir),
+            "eval",
+            str(tmp_path),
+            "--model",
+            "mobilenet_v2_1.0_224_uint8",
+            "--model",
+            "mobilenet_v1_0.25_128_uint8",
+            "--json",
+        ]
+    )
     assert code == 0
     results = json.loads(capsys.readouterr().out)
-    assert [r["model"] for r in results] == ["mobilenet_v2_1.0_224_uint8",
-                                            "mobilenet_v1_0.25_128_uint8"]
+    assert [r["model"] for r in results] == [
+        "mobilenet_v2_1.0_224_uint8",
+        "mobilenet_v1_0.25_128_uint8",
+    ]
     v2 = results[0]
     # The cat photo is top-1 'Egyptian cat', so 'tabby' is only in the top-5.
     assert v2["images"] == 4 and v2["skipped"] == 0
@@ -139,8 +228,17 @@ def test_eval_accepts_a_csv_of_file_and_label(tmp_path, models_dir, capsys):
     (tmp_path / "cat.bmp").write_bytes((IMAGES / "cat.bmp").read_bytes())
     (tmp_path / "parrot.jpg").write_bytes((IMAGES / "parrot.jpg").read_bytes())
     (tmp_path / "set.csv").write_text("file,label\ncat.bmp,Egyptian cat\nparrot.jpg,macaw\n")
-    code = main(["--models-dir", str(models_dir), "eval", str(tmp_path / "set.csv"),
-                 "--model", "mobilenet_v2_1.0_224_uint8", "--json"])
+    code = main(
+        [
+            "--models-dir",
+            str(models_dir),
+            "eval",
+            str(tmp_path / "set.csv"),
+            "--model",
+            "mobilenet_v2_1.0_224_uint8",
+            "--json",
+        ]
+    )
     assert code == 0
     assert json.loads(capsys.readouterr().out)[0]["top1"] == 100.0
 
@@ -156,9 +254,16 @@ def test_tflite_runtime_is_refused_under_numpy_2_with_the_reason():
 
     if int(numpy.__version__.split(".")[0]) < 2:
         pytest.skip("only meaningful under NumPy 2")
-    result = run_cli("--runtime", "tflite-runtime", "classify", str(IMAGES / "cat.bmp"),
-                     "--model", str(MIRROR / "mobilenet_v1_0.25_128_quant.tflite"),
-                     "--labels", str(MIRROR / "labels.txt"))
+    result = run_cli(
+        "--runtime",
+        "tflite-runtime",
+        "classify",
+        str(IMAGES / "cat.bmp"),
+        "--model",
+        str(MIRROR / "mobilenet_v1_0.25_128_quant.tflite"),
+        "--labels",
+        str(MIRROR / "labels.txt"),
+    )
     assert result.returncode == 2
     assert "tflite-runtime does not work with NumPy 2" in result.stderr
     assert "Traceback" not in result.stderr

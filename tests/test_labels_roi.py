@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import MIRROR
 
 from camapp.errors import CamappError
 from camapp.inference.labels import align_labels, parse_labels, read_labels, short_label
 from camapp.roi import MIN_SIDE, ROI
-from conftest import MIRROR
 
 
 def test_plain_indexed_and_teachable_machine_label_formats_parse_the_same():

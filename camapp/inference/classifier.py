@@ -266,7 +266,9 @@ class Classifier:
             raise CamappError("no model file given", "pass --model ID or a .tflite path")
         runtime = load_runtime(options.runtime)
         threads = options.num_threads or default_threads()
-        stages = [_Stage(runtime, str(p), threads, options.use_xnnpack) for p in options.model_paths]
+        stages = [
+            _Stage(runtime, str(p), threads, options.use_xnnpack) for p in options.model_paths
+        ]
         return cls(options, runtime, stages)
 
     def __enter__(self) -> Classifier:

@@ -46,9 +46,11 @@ class RateMeter:
             if len(self._events) < 2:
                 return float(len(self._events)) / self.window_s if self._events else 0.0
             span = now - self._events[0][0]
-            return len(self._events) / max(span, 1e-6) if span < self.window_s else len(
-                self._events
-            ) / self.window_s
+            return (
+                len(self._events) / max(span, 1e-6)
+                if span < self.window_s
+                else len(self._events) / self.window_s
+            )
 
     def median(self, now: float | None = None) -> float:
         """Median of the values in the window."""
