@@ -94,6 +94,13 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--stats-json", default=None, metavar="FILE", help="write run statistics")
     run.add_argument("--compare", default=None, metavar="ID", help="second model, side by side")
     run.add_argument("--no-save", action="store_true", help="do not save settings on exit")
+    run.add_argument(
+        "--swap-to",
+        default=None,
+        metavar="ID",
+        help="measuring: switch to this model during the run (see --swap-after)",
+    )
+    run.add_argument("--swap-after", type=float, default=5.0, metavar="SECONDS")
     _add_model_options(run)
 
 
@@ -353,7 +360,22 @@ def install_from(store, entries, sources, allow_unverified=False, force=False, p
     return [results[e.id] for e in entries]
 
 
+def _check_display() -> None:
+    """Qt aborts the process when it finds no display; say so in one line instead."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("QT_QPA_PLATFORM")
+        or os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        raise CamappError(
+            "no display found for the window",
+            "run it on a desktop, or over SSH with 'export DISPLAY=:0' on the Pi's screen, "
+            "or headless with QT_QPA_PLATFORM=offscreen",
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _check_display()
     try:
         from camapp.ui.app import run_app
     except ImportError as exc:
