@@ -11,7 +11,6 @@ import time
 
 import cv2
 import pytest
-
 from conftest import CAT_LABELS, REPO, write_scene_video
 
 pytestmark = [
