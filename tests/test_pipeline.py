@@ -240,3 +240,33 @@ def test_unpaced_synthetic_source_stays_one_frame_ahead_of_its_consumer():
         source.close()
     assert first.image.shape == (240, 320, 3)
     assert later is not None and later.id >= first.id + 20
+
+
+def test_compare_mode_second_model_classifies_the_same_frames(store, scene_video):
+    from camapp.pipeline.worker import RelaySource
+
+    source = VideoSource(str(scene_video), loop=True, realtime=True).start()
+    relay = RelaySource()
+    a_log, b_log = RecordingListener(), RecordingListener()
+    roi = ROI.central(0.875)
+    a = _worker(store, source, a_log, roi=roi, threads=1, tag="a")
+    b = _worker(store, relay, b_log, roi=roi, threads=1, tag="b")
+    a.relay = relay.slot
+    a.load_now("mobilenet_v3_small_1.0_224_uint8")
+    b.load_now("mobilenet_v2_1.0_224_uint8")
+    a.start()
+    b.start()
+    try:
+        assert b_log.wait_for(lambda r: len(r.predictions) >= 10)
+    finally:
+        a.close()
+        b.close()
+        source.close()
+    a_frames = {p.frame_id: p for p in a_log.predictions}
+    shared = [p for p in b_log.predictions if p.frame_id in a_frames]
+    assert len(shared) >= 10
+    assert {p.model for p in shared} == {"mobilenet_v2_1.0_224_uint8"}
+    first = shared[0]
+    assert CAT_LABELS & set(first.classification.labels[:3])
+    assert CAT_LABELS & set(a_frames[first.frame_id].classification.labels[:3])
+    assert {p.tag for p in a_log.predictions} == {"a"} and {p.tag for p in shared} == {"b"}

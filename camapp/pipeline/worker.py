@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from camapp.capture.sources import Frame, FrameSource
+from camapp.capture.sources import Frame, FrameSource, LatestSlot
 from camapp.errors import CamappError
 from camapp.inference.classifier import Classification, Classifier, ClassifierOptions
 from camapp.pipeline.stats import RateMeter
@@ -67,6 +67,16 @@ class Prediction:
     def latency_ms(self) -> float:
         """Capture-to-answer latency."""
         return (self.timestamp - self.frame_timestamp) * 1e3
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A classifier loaded on the loader thread, waiting to be swapped in."""
+
+    spec: str
+    classifier: Classifier
+    load_ms: float
+    seq: int
 
 
 class Listener(Protocol):
@@ -145,7 +155,8 @@ class InferenceWorker:
         self._click_pending = False
         self._classifier: Classifier | None = None
         self._model_spec = ""
-        self._pending: tuple[str, Classifier] | None = None
+        self._pending: _Loaded | None = None
+        self._request_seq = 0
         self._loader: threading.Thread | None = None
         self._loading: str | None = None
         self.generation = 0
@@ -153,6 +164,9 @@ class InferenceWorker:
         self.predictions = 0
         self.last_frame_id = 0
         self._thread: threading.Thread | None = None
+        #: Compare mode: every classified frame is handed on here, so a second worker
+        #: classifies exactly the frames this one did (see :class:`RelaySource`).
+        self.relay: LatestSlot | None = None
         source.slot.subscribe(self._wake)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -175,7 +189,7 @@ class InferenceWorker:
         with self._lock:
             pending, self._pending = self._pending, None
         if pending is not None:
-            pending[1].close()
+            pending.classifier.close()
         if self._classifier is not None:
             self._classifier.close()
             self._classifier = None
@@ -244,17 +258,20 @@ class InferenceWorker:
     def request_model(self, spec: str, threads: int | None = None) -> None:
         """Loads ``spec`` in the background; the current model runs until it is ready.
 
-        A newer request supersedes an older one still loading. Errors are reported with
-        ``on_error`` and leave the current model running.
+        A newer request supersedes an older one still loading (even of the same model with
+        other threads). Errors are reported with ``on_error`` and leave the current model
+        running.
         """
         if threads is not None:
             self._threads = threads
         with self._lock:
+            self._request_seq += 1
+            seq = self._request_seq
             self._loading = spec
         previous = self._loader
         loader = threading.Thread(
             target=self._load,
-            args=(spec, self._threads, previous),
+            args=(spec, self._threads, previous, seq),
             name=f"camapp-model-loader{'-' + self.tag if self.tag else ''}",
             daemon=True,
         )
@@ -265,58 +282,59 @@ class InferenceWorker:
         """Loads a model synchronously before :meth:`start` (CLI and benchmarks)."""
         started = time.perf_counter()
         classifier = Classifier.create(self._options_for(spec, self._threads))
-        self._install(spec, classifier, (time.perf_counter() - started) * 1e3)
-        return self._info(spec, classifier, (time.perf_counter() - started) * 1e3)
+        load_ms = (time.perf_counter() - started) * 1e3
+        self._install(_Loaded(spec, classifier, load_ms, self._request_seq))
+        return self._info(spec, classifier, load_ms)
 
-    # -- worker thread --------------------------------------------------------------------
-    def _load(self, spec: str, threads: int | None, previous: threading.Thread | None) -> None:
+    # -- loader and worker threads --------------------------------------------------------
+    def _current(self, seq: int) -> bool:
+        return seq == self._request_seq and not self._stop.is_set()
+
+    def _load(
+        self, spec: str, threads: int | None, previous: threading.Thread | None, seq: int
+    ) -> None:
         if previous is not None:
             previous.join()
-        if self._stop.is_set() or self._loading != spec:
+        if not self._current(seq):
             return
         started = time.perf_counter()
         try:
             classifier = Classifier.create(self._options_for(spec, threads))
-        except CamappError as exc:
-            with self._lock:
-                if self._loading == spec:
-                    self._loading = None
-            self.listener.on_error(
-                f"cannot load {spec}: {exc}; still running {self._model_spec or 'nothing'}"
-            )
-            return
         except Exception as exc:  # noqa: BLE001 - report anything, keep the old model
             with self._lock:
-                if self._loading == spec:
+                if seq == self._request_seq:
                     self._loading = None
-            self.listener.on_error(f"cannot load {spec}: {exc}")
+            reason = str(exc) if isinstance(exc, CamappError) else f"{type(exc).__name__}: {exc}"
+            self.listener.on_error(
+                f"cannot load {spec}: {reason}; still running {self._model_spec or 'nothing'}"
+            )
             return
-        load_ms = (time.perf_counter() - started) * 1e3
+        loaded = _Loaded(spec, classifier, (time.perf_counter() - started) * 1e3, seq)
         with self._lock:
-            stale = self._loading != spec or self._stop.is_set()
+            stale = not self._current(seq)
+            old = None
             if not stale:
-                old, self._pending = self._pending, (spec, classifier)
-                self._load_ms = load_ms
+                old, self._pending = self._pending, loaded
         if stale:
             classifier.close()
             return
         if old is not None:
-            old[1].close()
+            old.classifier.close()
         self._wake.set()
 
-    def _install(self, spec: str, classifier: Classifier, load_ms: float) -> None:
+    def _install(self, loaded: _Loaded) -> None:
         old = self._classifier
-        self._classifier = classifier
-        self._model_spec = spec
+        self._classifier = loaded.classifier
+        self._model_spec = loaded.spec
         self.generation += 1
         self.meter = RateMeter()
         with self._lock:
             self._dirty = True
-            if self._loading == spec:
+            if loaded.seq == self._request_seq:
                 self._loading = None
         if old is not None:
             old.close()
-        self.listener.on_model_changed(self._info(spec, classifier, load_ms))
+        self.listener.on_model_changed(self._info(loaded.spec, loaded.classifier, loaded.load_ms))
 
     def _info(self, spec: str, classifier: Classifier, load_ms: float) -> ModelInfo:
         return ModelInfo(
@@ -343,7 +361,7 @@ class InferenceWorker:
             with self._lock:
                 pending, self._pending = self._pending, None
             if pending is not None:
-                self._install(pending[0], pending[1], getattr(self, "_load_ms", 0.0))
+                self._install(pending)
             frame = self._next_frame()
             if frame is None or self._classifier is None:
                 continue
@@ -393,6 +411,9 @@ class InferenceWorker:
                 tag=self.tag,
             )
         )
+        relay = self.relay
+        if relay is not None:
+            relay.put(frame)
 
     # -- stats ----------------------------------------------------------------------------
     def stats(self) -> dict[str, float]:
@@ -401,7 +422,23 @@ class InferenceWorker:
         return {"inference_fps": meter.rate(), "inference_ms": meter.median()}
 
 
+class RelaySource(FrameSource):
+    """The frames another worker has just classified (compare mode).
+
+    Set ``worker_a.relay = relay.slot`` and give ``relay`` to the second worker: it then
+    classifies the same frames (same ids, same ROI) while the first moves on to the next.
+    Latest wins here too: when the second model is slower it skips frames.
+    """
+
+    kind = "relay"
+    is_still = True
+
+    def __init__(self, name: str = "relay") -> None:
+        super().__init__(name)
+
+
 __all__ = [
+    "RelaySource",
     "InferenceWorker",
     "Listener",
     "ModelInfo",
