@@ -128,7 +128,7 @@ def run_app(args: argparse.Namespace) -> int:
     if note:
         warnings.append(note)
     if getattr(args, "compare", None):
-        warnings.append("--compare is not shown in the window yet; try 'camapp bench'")
+        settings["compare"] = args.compare
 
     app = QApplication.instance() or QApplication(sys.argv[:1] or ["camapp"])
     app.setApplicationName("camapp")

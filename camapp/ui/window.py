@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -32,11 +33,18 @@ from camapp.capture.sources import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameSour
 from camapp.catalog import ModelEntry
 from camapp.errors import CamappError
 from camapp.pipeline.stats import percentile
-from camapp.pipeline.worker import InferenceWorker, ModelInfo, OptionsFactory, Prediction
+from camapp.pipeline.worker import (
+    InferenceWorker,
+    ModelInfo,
+    OptionsFactory,
+    Prediction,
+    RelaySource,
+)
 from camapp.roi import ROI
 from camapp.runtime import default_threads
 from camapp.store import ModelStore
 from camapp.ui.bridge import WorkerBridge
+from camapp.ui.compare import ComparePanel
 from camapp.ui.panels import (
     HelpPanel,
     LabelsPanel,
@@ -149,6 +157,8 @@ class MainWindow(QMainWindow):
     closed = pyqtSignal()
     #: A prediction of the current model was put on screen.
     prediction_shown = pyqtSignal(object)
+    #: A prediction of the compared (second) model was put on screen.
+    compare_prediction_shown = pyqtSignal(object)
 
     def __init__(
         self,
@@ -186,6 +196,13 @@ class MainWindow(QMainWindow):
         self._measure_start: tuple[float, int, int, int] | None = None
 
         roi = _roi_from(settings.get("roi"))
+        self._options_for = options_for
+        self.compare_worker: InferenceWorker | None = None
+        self.compare_bridge: WorkerBridge | None = None
+        self._compare_info: ModelInfo | None = None
+        self._compare_relay: RelaySource | None = None
+        self._compare_invoke_ms: list[float] = []
+        self.compare_predictions = 0
         self.bridge = WorkerBridge(self)
         self.source: FrameSource = _NoFrames()
         self.worker = InferenceWorker(
@@ -221,6 +238,8 @@ class MainWindow(QMainWindow):
         else:
             self.video.set_message("No model installed: run 'camapp models install --defaults'")
         self.open_source(str(settings.get("source") if settings.get("source") is not None else "0"))
+        if settings.get("compare"):
+            self.start_compare(str(settings["compare"]))
         self._stats_timer.start()
         QTimer.singleShot(0, self.stall_monitor.start)
         for line in warnings:
@@ -261,12 +280,15 @@ class MainWindow(QMainWindow):
         self.settings_panel.threads_changed.connect(self._on_settings_threads_changed)
         self.settings_panel.mode_changed.connect(self.set_mode)
         self.settings_panel.top_k_changed.connect(self._on_top_k_changed)
+        self.compare_panel = ComparePanel(list(catalog), installed)
+        self.compare_panel.compare_chosen.connect(self._on_compare_chosen)
         self.model_card = ModelCardPanel()
         self.labels_panel = LabelsPanel()
         self.docks: dict[str, QDockWidget] = {}
         right = Qt.DockWidgetArea.RightDockWidgetArea
         for key, title, widget in (
             ("results", "Results", self.results),
+            ("compare", "Compare", _scrolling(self.compare_panel)),
             ("settings", "Settings", self.settings_panel),
             ("model_card", "Model card", self.model_card),
             ("labels", "Labels", self.labels_panel),
@@ -276,6 +298,8 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(right, dock)
             self.docks[key] = dock
+        self.tabifyDockWidget(self.docks["results"], self.docks["compare"])
+        self.docks["results"].raise_()
         self.tabifyDockWidget(self.docks["settings"], self.docks["model_card"])
         self.tabifyDockWidget(self.docks["model_card"], self.docks["labels"])
         self.docks["settings"].raise_()
@@ -521,6 +545,8 @@ class MainWindow(QMainWindow):
             self.first_prediction_time = now
         self.video.set_prediction(prediction)
         self.results.show_prediction(prediction)
+        if self.compare_worker is not None:
+            self.compare_panel.show_prediction(0, prediction)
         self.prediction_shown.emit(prediction)
 
     def _on_worker_model_changed(self, info: ModelInfo) -> None:
@@ -537,6 +563,11 @@ class MainWindow(QMainWindow):
         paths = [self.store.find(f) for f in entry.files] if entry else [Path(info.spec)]
         self.model_card.show_model(info, entry, file_size([p for p in paths if p]))
         self.labels_panel.set_labels(info.labels)
+        self.compare_panel.set_title(
+            0,
+            f"{entry.name if entry else info.name} "
+            f"({info.threads} thread{'s' * (info.threads > 1)})",
+        )
         self.settings_panel.show_model(info.spec)
         self.video.set_message("")
         if self._mode == "click":
@@ -567,6 +598,8 @@ class MainWindow(QMainWindow):
     # -- user settings --------------------------------------------------------------------
     def _on_video_roi_changed(self, roi: ROI) -> None:
         self.worker.set_roi(roi)
+        if self.compare_worker is not None:
+            self.compare_worker.set_roi(roi)
 
     def _on_top_k_changed(self, top_k: int) -> None:
         self._top_k = top_k
@@ -576,10 +609,14 @@ class MainWindow(QMainWindow):
             spin.blockSignals(False)
         self.settings_panel.set_top_k(top_k)
         self.worker.set_top_k(top_k, self._threshold)
+        if self.compare_worker is not None:
+            self.compare_worker.set_top_k(top_k, self._threshold)
 
     def _on_threshold_changed(self, threshold: float) -> None:
         self._threshold = threshold
         self.worker.set_top_k(self._top_k, threshold)
+        if self.compare_worker is not None:
+            self.compare_worker.set_top_k(self._top_k, threshold)
 
     def set_mode(self, mode: str) -> None:
         """``continuous`` or ``click`` (classify on click or Space only)."""
@@ -670,6 +707,11 @@ class MainWindow(QMainWindow):
         )
         if r["inference_ms"]:
             self.model_card.set_measured_ms(r["inference_ms"])
+        if self.compare_worker is not None:
+            b = self.compare_worker.stats()
+            self.compare_panel.set_speed(0, r["inference_fps"], r["inference_ms"])
+            self.compare_panel.set_speed(1, b["inference_fps"], b["inference_ms"])
+            self.compare_panel.chart.add(r["inference_fps"], b["inference_fps"])
         if self.source.error and self.source.error != self.last_error:
             self._show_error(self.source.error)
         if self._measure_start is None and self.video.frames_shown:
@@ -739,9 +781,125 @@ class MainWindow(QMainWindow):
             "last_second": {k: round(v, 2) for k, v in rates.items()},
             "stale_predictions_dropped": self.stale_dropped,
             "swaps": swaps,
+            "compare": {
+                "model": self._compare_info.spec,
+                "threads": self._compare_info.threads,
+                "predictions": self.compare_predictions,
+                "inference_ms_p50": round(percentile(self._compare_invoke_ms, 50), 2),
+                "inference_fps": round(self.compare_worker.stats()["inference_fps"], 2)
+                if self.compare_worker
+                else 0.0,
+            }
+            if self._compare_info
+            else None,
             "source": self._source_spec,
             "duration_s": round(now - self.started, 3),
         }
+
+    # -- compare mode ---------------------------------------------------------------------
+    def _on_compare_chosen(self, spec: str) -> None:
+        if spec:
+            self.start_compare(spec)
+        else:
+            self.stop_compare()
+
+    def _compare_threads(self) -> tuple[int, int]:
+        """Cores split between the two models: a thread pool each, half the cores each."""
+        cores = self._threads or default_threads()
+        second = max(1, cores // 2)
+        return max(1, cores - second), second
+
+    def start_compare(self, spec: str) -> None:
+        """Runs ``spec`` beside the current model on the same frames and the same box.
+
+        The current model hands every frame it has classified to the second model, which
+        runs on its own thread with half the cores; the display never waits for either.
+        """
+        first_threads, second_threads = self._compare_threads()
+        if self.compare_worker is None:
+            self._compare_relay = RelaySource("compare")
+            self.compare_bridge = WorkerBridge(self)
+            queued = Qt.ConnectionType.QueuedConnection
+            self.compare_bridge.prediction_ready.connect(self._on_compare_prediction_ready, queued)
+            self.compare_bridge.model_changed.connect(self._on_compare_model_changed, queued)
+            self.compare_bridge.error_raised.connect(self._on_compare_error_raised, queued)
+            self.compare_worker = InferenceWorker(
+                self._compare_relay,
+                self.compare_bridge,
+                self._options_for,
+                roi=self.video.roi,
+                top_k=self._top_k,
+                threshold=self._threshold,
+                threads=second_threads,
+                tag="compare",
+            )
+            self.worker.relay = self._compare_relay.slot
+            self.compare_worker.start()
+            current = self._model_info.spec if self._model_info else self._requested_model
+            if current and (self._model_info is None or self._model_info.threads != first_threads):
+                self.request_model(current, threads=first_threads)
+        self.compare_worker.request_model(spec, threads=second_threads)
+        self.compare_panel.set_active(True, spec)
+        self.compare_panel.set_title(1, f"loading {spec}...")
+        self.compare_panel.sharing.setText(
+            f"Cores: {first_threads} thread(s) for the first model, {second_threads} for the "
+            "second, each on its own worker. The second model classifies exactly the frames "
+            "the first has just classified (same box); when it is slower it skips frames. "
+            "The display does not wait for either."
+        )
+        self.docks["compare"].show()
+        self.docks["compare"].raise_()
+
+    def stop_compare(self) -> None:
+        """Back to one model, with every core again."""
+        if self.compare_worker is None:
+            return
+        self._close_compare_worker()
+        self.compare_panel.set_active(False)
+        current = self._model_info.spec if self._model_info else self._requested_model
+        if current:
+            self.request_model(current, threads=self._threads or None)
+        self.docks["results"].raise_()
+
+    def _close_compare_worker(self) -> None:
+        self.worker.relay = None
+        if self.compare_worker is not None:
+            self.compare_worker.close()
+            self.compare_worker = None
+        self._compare_info = None
+        self._compare_invoke_ms = []
+
+    @property
+    def compare_info(self) -> ModelInfo | None:
+        return self._compare_info
+
+    def _on_compare_prediction_ready(self, prediction: Prediction) -> None:
+        info = self._compare_info
+        if self._closed or self.compare_worker is None or info is None:
+            return
+        if prediction.generation < info.generation:
+            return
+        self.compare_predictions += 1
+        self._compare_invoke_ms.append(prediction.classification.timings.invoke_ms)
+        del self._compare_invoke_ms[:-2000]
+        self.compare_panel.show_prediction(1, prediction)
+        self.compare_prediction_shown.emit(prediction)
+
+    def _on_compare_model_changed(self, info: ModelInfo) -> None:
+        if self._closed or self.compare_worker is None:
+            return
+        self._compare_info = info
+        self._compare_invoke_ms = []
+        entry = self._entry(info.spec)
+        self.compare_panel.set_title(
+            1,
+            f"{entry.name if entry else info.name} "
+            f"({info.threads} thread{'s' * (info.threads > 1)})",
+        )
+
+    def _on_compare_error_raised(self, message: str) -> None:
+        if not self._closed:
+            self._show_error(f"compare: {message}")
 
     # -- settings and shutdown ------------------------------------------------------------
     def settings_snapshot(self) -> dict[str, Any]:
@@ -755,6 +913,7 @@ class MainWindow(QMainWindow):
             "top_k": self._top_k,
             "threshold": round(self._threshold, 4),
             "mode": self._mode,
+            "compare": self._compare_info.spec if self._compare_info else None,
             "window": {
                 "geometry": _encode(self.saveGeometry()),
                 "state": _encode(self.saveState()),
@@ -764,6 +923,8 @@ class MainWindow(QMainWindow):
     def threads(self) -> list[Any]:
         """The threads this window owns (worker, model loader, capture)."""
         owned = list(self.worker.threads)
+        if self.compare_worker is not None:
+            owned.extend(self.compare_worker.threads)
         if getattr(self.source, "_thread", None) is not None:
             owned.append(self.source._thread)
         return owned
@@ -776,6 +937,7 @@ class MainWindow(QMainWindow):
         self._stats_timer.stop()
         self.stall_monitor.stop()
         self.video.stop()
+        self._close_compare_worker()
         self.worker.close()
         self.source.close()
 
@@ -787,6 +949,15 @@ class MainWindow(QMainWindow):
     @property
     def central(self) -> QWidget:
         return self.stack
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a short dock never squeezes its rows together."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 def _roi_from(value: object) -> ROI:
