@@ -7,10 +7,10 @@ import json
 
 import cv2
 import pytest
+from conftest import IMAGES
 
 from camapp.bench import pareto_front, plot_results
 from camapp.cli import main
-from conftest import IMAGES
 
 TWO = "mobilenet_v1_0.25_128_uint8,mobilenet_v2_1.0_224_uint8"
 REQUIRED = {
