@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import threading
 from pathlib import Path
@@ -108,3 +109,45 @@ def no_thread_left_behind():
         if t.ident not in before and t.name.startswith("camapp") and t.is_alive()
     ]
     assert not leftover, f"threads left running: {leftover}"
+
+
+# -- the live window (PyQt6 is imported only by the tests that use these) -----------------
+@pytest.fixture
+def private_settings(tmp_path, monkeypatch):
+    """Never touch the real home: settings and snapshots go to tmp."""
+    monkeypatch.setenv("CAMAPP_SETTINGS", str(tmp_path / "settings.yaml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def open_window(qtbot, store):
+    """Builds a shown :class:`MainWindow`; closes it (joining its threads) afterwards."""
+    from camapp.ui.app import make_options_factory
+    from camapp.ui.window import MainWindow
+
+    windows: list[MainWindow] = []
+
+    def build(source: str, model: str = "mobilenet_v2_1.0_224_uint8", **settings) -> MainWindow:
+        values = {
+            "source": source,
+            "model": model,
+            "roi": [0.1, 0.1, 0.9, 0.9],
+            "top_k": 5,
+            "threshold": 0.0,
+            "mode": "continuous",
+            "threads": 2,
+        }
+        values.update(settings)
+        args = argparse.Namespace(runtime=None, model=None, labels=None, no_xnnpack=False)
+        window = MainWindow(store, make_options_factory(store, args, values), values)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.windowHandle().requestActivate()  # shortcuts need the active window
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        windows.append(window)
+        return window
+
+    yield build
+    for window in windows:
+        window.close()

@@ -7,9 +7,9 @@ import pytest
 pytest.importorskip("PyQt6")
 
 from conftest import CAT_LABELS  # noqa: E402
-from test_ui_window import V2, V3, open_window, private_settings  # noqa: E402, F401
+from test_ui_window import V2, V3  # noqa: E402
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("private_settings")]
 
 
 def test_compare_mode_shows_both_models_on_the_same_frames(qtbot, open_window, scene_video):

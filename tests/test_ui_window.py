@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import threading
 import time
@@ -18,51 +17,12 @@ from PyQt6.QtGui import QDropEvent  # noqa: E402
 
 from camapp.pipeline.worker import Prediction  # noqa: E402
 from camapp.roi import ROI  # noqa: E402
-from camapp.ui.app import make_options_factory  # noqa: E402
 from camapp.ui.window import MainWindow  # noqa: E402
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("private_settings")]
 
 V2 = "mobilenet_v2_1.0_224_uint8"
 V3 = "mobilenet_v3_small_1.0_224_uint8"
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path, monkeypatch):
-    """Never touch the real home: settings and snapshots go to tmp."""
-    monkeypatch.setenv("CAMAPP_SETTINGS", str(tmp_path / "settings.yaml"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-@pytest.fixture
-def open_window(qtbot, store):
-    """Builds a shown :class:`MainWindow`; closes it (joining its threads) afterwards."""
-    windows: list[MainWindow] = []
-
-    def build(source: str, model: str = V2, **settings) -> MainWindow:
-        values = {
-            "source": source,
-            "model": model,
-            "roi": [0.1, 0.1, 0.9, 0.9],
-            "top_k": 5,
-            "threshold": 0.0,
-            "mode": "continuous",
-            "threads": 2,
-        }
-        values.update(settings)
-        args = argparse.Namespace(runtime=None, model=None, labels=None, no_xnnpack=False)
-        window = MainWindow(store, make_options_factory(store, args, values), values)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.windowHandle().requestActivate()  # shortcuts need the active window
-        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-        windows.append(window)
-        return window
-
-    yield build
-    for window in windows:
-        window.close()
 
 
 def record_predictions(window: MainWindow) -> list[Prediction]:
