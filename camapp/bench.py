@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from camapp.errors import CamappError
+from camapp.progress import draw_bar
 
 if TYPE_CHECKING:  # the CLI imports this module for every command: keep imports light
     import numpy as np
@@ -1138,14 +1139,8 @@ class _TextProgress:
         self.enabled = stream.isatty()
 
     def __call__(self, title: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        width = 28
-        filled = width * done // max(total, 1)
-        self.stream.write(f"\r{title[:48]:<48} [{'#' * filled:<{width}}] {done}/{total} ")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+        if self.enabled:
+            draw_bar(self.stream, title, done, total)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -229,15 +229,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _progress_bar(title: str):
+    from camapp.progress import draw_bar
+
     def report(done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r{title[:40]:<40} [{'#' * filled:<{width}}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        draw_bar(sys.stderr, title, done, total)
 
     return report
 
