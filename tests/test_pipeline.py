@@ -270,3 +270,18 @@ def test_compare_mode_second_model_classifies_the_same_frames(store, scene_video
     assert CAT_LABELS & set(first.classification.labels[:3])
     assert CAT_LABELS & set(a_frames[first.frame_id].classification.labels[:3])
     assert {p.tag for p in a_log.predictions} == {"a"} and {p.tag for p in shared} == {"b"}
+
+
+def test_rate_meter_counts_events_in_the_last_second():
+    from camapp.pipeline.stats import RateMeter
+
+    meter = RateMeter(window_s=1.0)
+    for i in range(60):  # 30 per second for two seconds
+        meter.tick(float(i), now=100.0 + i / 30.0)
+    assert meter.rate(now=102.0) == pytest.approx(30.0, abs=1.0)
+    assert meter.median(now=102.0) == pytest.approx(44.5, abs=1.0)
+    young = RateMeter(window_s=1.0)
+    for i in range(10):
+        young.tick(now=50.0 + i / 20.0)
+    assert young.rate(now=50.5) == pytest.approx(20.0, abs=1.0)
+    assert RateMeter().rate() == 0.0

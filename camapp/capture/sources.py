@@ -227,17 +227,18 @@ class CameraSource(FrameSource):
         self._failures = 0
 
     def _read(self) -> np.ndarray | None:
-        ok, image = self._cap.read()
-        if not ok:
+        while not self._stop.is_set():
+            ok, image = self._cap.read()
+            if ok:
+                self._failures = 0
+                self.error = None
+                return image
             self._failures += 1
             if self._failures > 50:
                 self.error = f"{self.name} stopped sending frames; was it unplugged?"
                 return None
-            time.sleep(0.02)
-            return self._read() if not self._stop.is_set() else None
-        self._failures = 0
-        self.error = None
-        return image
+            self._stop.wait(0.02)
+        return None
 
     def _release(self) -> None:
         self._cap.release()

@@ -25,11 +25,14 @@ class RateMeter:
         self.window_s = window_s
         self._events: deque[tuple[float, float]] = deque()
         self._lock = threading.Lock()
+        self._first: float | None = None
         self.count = 0
 
     def tick(self, value: float = 0.0, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
+            if self._first is None:
+                self._first = now
             self._events.append((now, value))
             self.count += 1
             self._trim(now)
@@ -39,18 +42,12 @@ class RateMeter:
             self._events.popleft()
 
     def rate(self, now: float | None = None) -> float:
-        """Events per second over the window."""
+        """Events per second over the window (over the meter's age while it is younger)."""
         now = time.monotonic() if now is None else now
         with self._lock:
             self._trim(now)
-            if len(self._events) < 2:
-                return float(len(self._events)) / self.window_s if self._events else 0.0
-            span = now - self._events[0][0]
-            return (
-                len(self._events) / max(span, 1e-6)
-                if span < self.window_s
-                else len(self._events) / self.window_s
-            )
+            elapsed = min(self.window_s, now - self._first) if self._first is not None else 0.0
+            return len(self._events) / elapsed if elapsed > 0 else 0.0
 
     def median(self, now: float | None = None) -> float:
         """Median of the values in the window."""
