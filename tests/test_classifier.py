@@ -257,3 +257,21 @@ def test_copied_model_works_from_any_path(tmp_path, load_image):
         assert classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1).labels == (
             "macaw",
         )
+
+
+def test_xnnpack_failure_retries_without_it_and_says_so(store, load_image, monkeypatch):
+    from camapp.runtime import Runtime
+
+    real = Runtime.interpreter
+
+    def refuse_xnnpack(self, model_path, num_threads, use_xnnpack=True):
+        if use_xnnpack:
+            raise RuntimeError("Failed to apply XNNPACK delegate")
+        return real(self, model_path, num_threads, use_xnnpack)
+
+    monkeypatch.setattr(Runtime, "interpreter", refuse_xnnpack)
+    with Classifier.create(store.options_for("mobilenet_v1_0.25_128_uint8")) as classifier:
+        assert not classifier.xnnpack
+        assert any("running without it" in note for note in classifier.notes)
+        result = classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1)
+    assert result.labels == ("macaw",)
