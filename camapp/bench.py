@@ -357,6 +357,7 @@ def _sample_frames(spec: str, count: int = 8) -> list[np.ndarray]:
                 if source.finished or source.error:
                     break
                 continue
+            source.slot.take()  # consumed: an on-demand source produces the next one now
             last_id = frame.id
             frames.append(frame.image)
     finally:

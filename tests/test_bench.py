@@ -185,3 +185,14 @@ def test_bench_errors_are_one_line(args, message, models_dir, capsys):
     err = capsys.readouterr().err
     assert code != 0
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("source", ["synthetic", "scene_video", str(IMAGES / "cat.bmp")])
+def test_invoke_phase_samples_several_frames_from_on_demand_sources(source, scene_video):
+    # On-demand sources produce the next frame only once the current one was taken.
+    from camapp.bench import _sample_frames
+
+    spec = str(scene_video) if source == "scene_video" else source
+    frames = _sample_frames(spec, count=8)
+    assert len(frames) == 8
+    assert all(f.shape[2] == 3 for f in frames)
