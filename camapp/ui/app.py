@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QTimer
+from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
 from camapp.catalog import Catalog
@@ -130,7 +130,8 @@ def run_app(args: argparse.Namespace) -> int:
     if getattr(args, "compare", None):
         settings["compare"] = args.compare
 
-    app = QApplication.instance() or QApplication(sys.argv[:1] or ["camapp"])
+    existing = QApplication.instance()
+    app = existing or QApplication(sys.argv[:1] or ["camapp"])
     app.setApplicationName("camapp")
     app.setDesktopFileName("camapp")
     window = MainWindow(
@@ -140,7 +141,11 @@ def run_app(args: argparse.Namespace) -> int:
         started=started,
         warnings=warnings,
     )
-    window.closed.connect(app.quit)
+    # Our own application runs until the window closes. An application someone else owns
+    # (tests, an embedding program) is left running: a local loop waits for the window,
+    # because QApplication.quit() would also close and disable every other window.
+    loop = QEventLoop() if existing is not None else None
+    window.closed.connect(loop.quit if loop is not None else app.quit)
     if getattr(args, "fullscreen", False):
         window.showFullScreen()
     else:
@@ -158,7 +163,10 @@ def run_app(args: argparse.Namespace) -> int:
             ),
         )
     try:
-        app.exec()
+        if loop is not None:
+            loop.exec()
+        else:
+            app.exec()
     finally:
         window.shutdown()
     if quit_after is None and getattr(args, "stats_json", None):

@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -50,6 +51,7 @@ from camapp.ui.panels import (
     LabelsPanel,
     ModelCardPanel,
     NoSourcePanel,
+    NoticePanel,
     ResultsPanel,
     SettingsPanel,
     file_size,
@@ -244,6 +246,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.stall_monitor.start)
         for line in warnings:
             if line:
+                self.notices.add(line)
                 self._show_error(line)
 
     # -- construction ---------------------------------------------------------------------
@@ -258,7 +261,14 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.video)
         self.stack.addWidget(self.no_source)
-        self.setCentralWidget(self.stack)
+        self.notices = NoticePanel()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.notices)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.help = HelpPanel(self.stack)
 
     def _build_docks(self) -> None:

@@ -1,0 +1,185 @@
+"""``camapp run`` end to end, offscreen: statistics, settings saved and restored, warnings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+pytest.importorskip("PyQt6")
+
+from conftest import CAT_LABELS, IMAGES, write_scene_video  # noqa: E402
+
+import camapp.ui.app as app_module  # noqa: E402
+from camapp.cli import main  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+V2 = "mobilenet_v2_1.0_224_uint8"
+V3 = "mobilenet_v3_small_1.0_224_uint8"
+STATS_KEYS = {
+    "camera_fps",
+    "display_fps",
+    "inference_fps",
+    "inference_ms_p50",
+    "inference_ms_p95",
+    "predictions",
+    "first_prediction_s",
+    "max_gui_stall_ms",
+    "model",
+    "top_k",
+}
+
+
+@pytest.fixture
+def settings_file(tmp_path, monkeypatch):
+    path = tmp_path / "config" / "settings.yaml"
+    monkeypatch.setenv("CAMAPP_SETTINGS", str(path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return path
+
+
+@pytest.fixture
+def windows(monkeypatch):
+    """Every window ``run_app`` opens, kept for inspection after it closed."""
+    opened = []
+
+    class RecordingWindow(app_module.MainWindow):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(app_module, "MainWindow", RecordingWindow)
+    return opened
+
+
+@pytest.fixture
+def cat_video(tmp_path):
+    return write_scene_video(tmp_path / "cat.avi", ["cat.bmp"], seconds=2.0)
+
+
+def run(models_dir, *options: str) -> int:
+    return main(["--models-dir", str(models_dir), "run", *options])
+
+
+def test_stats_json_has_every_key_and_names_the_cat(
+    qapp, models_dir, settings_file, cat_video, tmp_path
+):
+    stats = tmp_path / "stats.json"
+    code = run(
+        models_dir,
+        "--source",
+        str(cat_video),
+        "--model",
+        V2,
+        "--roi",
+        "0.2,0.1,0.8,0.95",
+        "--threads",
+        "2",
+        "--quit-after",
+        "3",
+        "--stats-json",
+        str(stats),
+        "--no-save",
+    )
+    assert code == 0
+    record = json.loads(stats.read_text())
+    assert STATS_KEYS <= set(record)
+    assert record["model"] == V2
+    assert record["predictions"] > 10
+    assert 0 < record["first_prediction_s"] < 3.0
+    assert record["display_fps"] > 10 and record["camera_fps"] > 10
+    assert (
+        record["inference_ms_p50"] > 0 and record["inference_ms_p95"] >= record["inference_ms_p50"]
+    )
+    assert all(set(item) == {"label", "score"} for item in record["top_k"])
+    assert CAT_LABELS & {item["label"] for item in record["top_k"][:3]}
+    assert not settings_file.exists()  # --no-save
+
+
+def test_settings_are_saved_on_exit_and_restored_on_the_next_start(
+    qapp, models_dir, settings_file, windows
+):
+    photo = str(IMAGES / "owl.jpg")
+    assert (
+        run(
+            models_dir,
+            "--source",
+            photo,
+            "--model",
+            V3,
+            "--roi",
+            "0.1,0.2,0.5,0.6",
+            "--mode",
+            "click",
+            "--quit-after",
+            "1",
+        )
+        == 0
+    )
+    saved = yaml.safe_load(settings_file.read_text())
+    assert saved["source"] == photo and saved["model"] == V3 and saved["mode"] == "click"
+    assert saved["roi"] == pytest.approx([0.1, 0.2, 0.5, 0.6])
+    assert saved["window"]["geometry"] and saved["window"]["state"]
+
+    assert run(models_dir, "--quit-after", "1") == 0  # nothing on the command line
+    restored = windows[-1]
+    assert restored.source.latest().name == "owl.jpg"
+    assert restored.video.roi.as_tuple() == pytest.approx((0.1, 0.2, 0.5, 0.6))
+    assert restored.model_info is not None and restored.model_info.spec == V3
+    assert restored.settings_panel.mode.currentData() == "click"
+
+
+def test_a_broken_settings_file_is_a_visible_one_line_warning_not_a_crash(
+    qapp, models_dir, settings_file, windows, capsys
+):
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("roi: [0.1, 0.2\nmodel: : :\n")
+    assert run(models_dir, "--source", str(IMAGES / "owl.jpg"), "--quit-after", "1") == 0
+    notice = windows[-1].notices.text()
+    assert "broken" in notice and "using defaults" in notice and "\n" not in notice
+    assert "broken" in capsys.readouterr().err
+    assert settings_file.with_name("settings.yaml.broken").is_file()
+    assert yaml.safe_load(settings_file.read_text())["source"].endswith("owl.jpg")
+
+
+def test_no_camera_opens_the_window_with_the_friendly_panel(
+    qapp, models_dir, settings_file, windows
+):
+    assert run(models_dir, "--source", "/dev/video97", "--quit-after", "0.5", "--no-save") == 0
+    window = windows[-1]
+    assert window.stack.currentWidget() is window.no_source
+    assert window.no_source.title.text() == "No camera found"
+
+
+def test_swap_to_measures_the_gui_stall_while_the_new_model_loads(
+    qapp, models_dir, settings_file, cat_video, tmp_path
+):
+    stats = tmp_path / "stats.json"
+    assert (
+        run(
+            models_dir,
+            "--source",
+            str(cat_video),
+            "--model",
+            V2,
+            "--threads",
+            "2",
+            "--swap-to",
+            V3,
+            "--swap-after",
+            "1.5",
+            "--quit-after",
+            "3.5",
+            "--stats-json",
+            str(stats),
+            "--no-save",
+        )
+        == 0
+    )
+    record = json.loads(stats.read_text())
+    assert record["model"] == V3
+    (swap,) = record["swaps"]
+    assert swap["model"] == V3 and swap["answered_after_s"] is not None
+    assert swap["max_gui_stall_ms"] < 100.0
