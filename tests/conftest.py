@@ -32,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def catalog():
-    from camapp.catalog import Catalog
+    from camapp.store.catalog import Catalog
 
     return Catalog.load()
 
@@ -40,7 +40,7 @@ def catalog():
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory, catalog) -> Path:
     """Every catalog model available in the mirror, installed (and verified) once per run."""
-    from camapp.store import ModelStore
+    from camapp.store.model_store import ModelStore
 
     folder = tmp_path_factory.mktemp("models")
     store = ModelStore(catalog, folder)
@@ -52,7 +52,7 @@ def models_dir(tmp_path_factory, catalog) -> Path:
 
 @pytest.fixture(scope="session")
 def store(catalog, models_dir):
-    from camapp.store import ModelStore
+    from camapp.store.model_store import ModelStore
 
     return ModelStore(catalog, models_dir)
 

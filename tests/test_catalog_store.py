@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import MIRROR
 
-from camapp.catalog import Catalog, ModelFile
-from camapp.config import packaged_file
-from camapp.errors import CamappError
-from camapp.store import ModelStore, sha256_of
+from camapp.base.config import packaged_file
+from camapp.base.errors import CamappError
+from camapp.store.catalog import Catalog, ModelFile
+from camapp.store.model_store import ModelStore, sha256_of
 
 
 def test_catalog_covers_the_variants_the_app_offers(catalog):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from conftest import CAT_LABELS, FIXTURES, MIRROR
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
+from camapp.base.roi import ROI
 from camapp.inference.classifier import (
     Classifier,
     ClassifierOptions,
@@ -17,7 +18,6 @@ from camapp.inference.classifier import (
     quantize,
     top_k_indices,
 )
-from camapp.roi import ROI
 
 EVAL_CROP = ROI.central(0.875)
 
@@ -260,7 +260,7 @@ def test_copied_model_works_from_any_path(tmp_path, load_image):
 
 
 def test_xnnpack_failure_retries_without_it_and_says_so(store, load_image, monkeypatch):
-    from camapp.runtime import Runtime
+    from camapp.inference.runtime import Runtime
 
     real = Runtime.interpreter
 

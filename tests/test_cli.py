@@ -273,7 +273,8 @@ def test_core_modules_do_not_import_pyqt():
     code = (
         "import sys\n"
         "import camapp.cli, camapp.inference.classifier, camapp.capture.sources, "
-        "camapp.pipeline.worker, camapp.store, camapp.catalog, camapp.evaluate, camapp.bench\n"
+        "camapp.pipeline.worker, camapp.store.model_store, camapp.store.catalog, "
+        "camapp.bench.evaluate, camapp.bench\n"
         "from camapp.cli import build_parser; build_parser()\n"
         "assert not [m for m in sys.modules if m.startswith('PyQt')], 'PyQt imported'\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from camapp.config import app_defaults, atomic_write, load_settings, save_yaml
+from camapp.base.config import app_defaults, atomic_write, load_settings, save_yaml
 
 
 def test_defaults_name_an_installable_default_model(catalog):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import MIRROR
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
+from camapp.base.roi import MIN_SIDE, ROI
 from camapp.inference.labels import align_labels, parse_labels, read_labels, short_label
-from camapp.roi import MIN_SIDE, ROI
 
 
 def test_plain_indexed_and_teachable_machine_label_formats_parse_the_same():

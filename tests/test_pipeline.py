@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from conftest import CAT_LABELS, IMAGES
 
+from camapp.base.errors import CamappError
+from camapp.base.roi import ROI
 from camapp.capture.sources import (
     Frame,
     LatestSlot,
@@ -17,9 +19,7 @@ from camapp.capture.sources import (
     VideoSource,
     open_source,
 )
-from camapp.errors import CamappError
 from camapp.pipeline.worker import InferenceWorker
-from camapp.roi import ROI
 
 
 class RecordingListener:
@@ -273,7 +273,7 @@ def test_compare_mode_second_model_classifies_the_same_frames(store, scene_video
 
 
 def test_rate_meter_counts_events_in_the_last_second():
-    from camapp.pipeline.stats import RateMeter
+    from camapp.base.meters import RateMeter
 
     meter = RateMeter(window_s=1.0)
     for i in range(60):  # 30 per second for two seconds

@@ -16,8 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from camapp.errors import CamappError
-from camapp.pipeline.stats import RateMeter
+from camapp.base.errors import CamappError
+from camapp.base.meters import RateMeter
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
 VIDEO_EXTENSIONS = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}

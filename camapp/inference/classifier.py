@@ -7,17 +7,18 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
+from camapp.base.roi import ROI
 from camapp.inference.labels import align_labels, read_labels, short_label
-from camapp.roi import ROI
-from camapp.runtime import Runtime, default_threads, load_runtime
+from camapp.inference.options import ClassifierOptions
+from camapp.inference.runtime import Runtime, default_threads, load_runtime
 
 #: Ops that pass a tensor through unchanged in meaning (walked over to find a softmax).
 _PASS_THROUGH_OPS = {"RESHAPE", "SQUEEZE", "QUANTIZE", "DEQUANTIZE"}
@@ -61,34 +62,6 @@ class Classification:
     @property
     def top_score(self) -> float:
         return self.scores[0] if self.scores else 0.0
-
-
-@dataclass(frozen=True)
-class ClassifierOptions:
-    """Everything needed to build a :class:`Classifier`.
-
-    Attributes:
-        model_paths: One ``.tflite`` file, or two run in sequence (feature extractor, head).
-        labels_path: Label file; ``None`` names classes by index.
-        num_threads: Interpreter threads; ``None`` uses every core.
-        use_xnnpack: Use the XNNPACK delegate (falls back without it if allocation fails).
-        input_mean: Float inputs get ``(pixel - mean) / std``.
-        input_std: See ``input_mean``.
-        output: ``auto`` (read the graph), ``probabilities`` or ``logits`` (apply softmax).
-        runtime: Runtime name for :func:`camapp.runtime.load_runtime`.
-        name: Display name; defaults to the model file's stem.
-    """
-
-    model_paths: tuple[str, ...]
-    labels_path: str | None = None
-    num_threads: int | None = None
-    use_xnnpack: bool = True
-    input_mean: float = 127.5
-    input_std: float = 127.5
-    output: str = "auto"
-    runtime: str | None = None
-    name: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @contextlib.contextmanager
@@ -187,7 +160,7 @@ class Classifier:
     """An image classifier over one TFLite model (or an extractor + head pair).
 
     Use :meth:`create` to build one; it validates the model up front. :meth:`classify`
-    takes a BGR frame as OpenCV gives it and a normalised :class:`~camapp.roi.ROI`, writes
+    takes a BGR frame as OpenCV gives it and a normalised :class:`~camapp.base.roi.ROI`, writes
     the resized RGB crop straight into the interpreter's input buffer (no per-frame
     allocation), invokes, and returns the top-k with stage timings. Not thread-safe: one
     thread owns a classifier.

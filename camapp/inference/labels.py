@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
 
 _INDEXED = re.compile(r"^\s*(\d+)\s*[:\s]\s*(.+?)\s*$")
 

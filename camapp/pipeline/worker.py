@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from camapp.base.errors import CamappError
+from camapp.base.meters import RateMeter
+from camapp.base.roi import ROI
 from camapp.capture.sources import Frame, FrameSource, LatestSlot
-from camapp.errors import CamappError
 from camapp.inference.classifier import Classification, Classifier, ClassifierOptions
-from camapp.pipeline.stats import RateMeter
-from camapp.roi import ROI
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from typing import Any
 from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from camapp.catalog import Catalog
-from camapp.config import app_defaults, atomic_write, load_settings, save_yaml, settings_path
-from camapp.errors import CamappError
-from camapp.firstrun import ensure_default_models
+from camapp.base.config import app_defaults, atomic_write, load_settings, save_yaml, settings_path
+from camapp.base.errors import CamappError
+from camapp.base.roi import ROI
 from camapp.inference.classifier import ClassifierOptions
 from camapp.pipeline.worker import OptionsFactory
-from camapp.roi import ROI
-from camapp.store import ModelStore, text_progress
+from camapp.store.catalog import Catalog
+from camapp.store.firstrun import ensure_default_models
+from camapp.store.model_store import ModelStore, text_progress
 from camapp.ui.window import MainWindow
 
 #: Keys of the settings file the window owns (saved on exit).

@@ -17,8 +17,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from camapp.catalog import ModelEntry
 from camapp.pipeline.worker import Prediction
+from camapp.store.catalog import ModelEntry
 from camapp.ui.panels import ScoreBarsView
 
 #: Line colours of the two models in the chart and the column titles.

@@ -25,8 +25,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from camapp.catalog import ModelEntry
 from camapp.pipeline.worker import ModelInfo, Prediction
+from camapp.store.catalog import ModelEntry
 
 FAMILY_NAMES = {"v1": "V1", "v2": "V2", "v3": "V3", "edgetpu": "EdgeTPU"}
 _FAMILY_ORDER = {"v1": 0, "v2": 1, "v3": 2, "edgetpu": 3}

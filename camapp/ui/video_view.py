@@ -22,10 +22,10 @@ from PyQt6.QtGui import (
 )
 from PyQt6.QtWidgets import QWidget
 
+from camapp.base.meters import RateMeter
+from camapp.base.roi import ROI
 from camapp.capture.sources import FrameSource
-from camapp.pipeline.stats import RateMeter
 from camapp.pipeline.worker import Prediction
-from camapp.roi import ROI
 
 #: Display refresh: the timer polls the source's slot this often (about 60 Hz).
 DISPLAY_INTERVAL_MS = 16

@@ -30,10 +30,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from camapp.base.errors import CamappError
+from camapp.base.meters import percentile
+from camapp.base.roi import ROI
 from camapp.capture.sources import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameSource, open_source
-from camapp.catalog import ModelEntry
-from camapp.errors import CamappError
-from camapp.pipeline.stats import percentile
+from camapp.inference.runtime import default_threads
 from camapp.pipeline.worker import (
     InferenceWorker,
     ModelInfo,
@@ -41,9 +42,8 @@ from camapp.pipeline.worker import (
     Prediction,
     RelaySource,
 )
-from camapp.roi import ROI
-from camapp.runtime import default_threads
-from camapp.store import ModelStore
+from camapp.store.catalog import ModelEntry
+from camapp.store.model_store import ModelStore
 from camapp.ui.bridge import WorkerBridge
 from camapp.ui.compare import ComparePanel
 from camapp.ui.panels import (

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from camapp.config import load_yaml, packaged_file
-from camapp.errors import CamappError
+from camapp.base.config import load_yaml, packaged_file
+from camapp.base.errors import CamappError
 
 
 @dataclass(frozen=True)

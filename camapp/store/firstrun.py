@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from camapp.config import app_defaults
-from camapp.store import ModelStore, Progress, default_mirrors
+from camapp.base.config import app_defaults
+from camapp.store.model_store import ModelStore, Progress, default_mirrors, install_from
 
 
 def ensure_default_models(
@@ -22,8 +22,6 @@ def ensure_default_models(
     """
     if any(entry.kind == "classifier" for entry in store.installed()):
         return []
-    from camapp.cli import install_from
-
     entries = store.catalog.defaults()
     mirrors = default_mirrors(app_defaults().get("model_mirrors") or [])
     where = ", ".join(mirrors + ["the web"])

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
 
 #: Runtime names accepted by ``--runtime``; ``auto`` tries them in this order.
 RUNTIMES = ("litert", "tflite-runtime")

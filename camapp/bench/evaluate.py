@@ -9,11 +9,11 @@ from pathlib import Path
 
 import cv2
 
+from camapp.base.config import packaged_file
+from camapp.base.errors import CamappError
+from camapp.base.roi import ROI
 from camapp.capture.sources import IMAGE_EXTENSIONS
-from camapp.config import packaged_file
-from camapp.errors import CamappError
 from camapp.inference.classifier import Classifier
-from camapp.roi import ROI
 
 
 @dataclass(frozen=True)

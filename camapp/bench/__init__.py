@@ -17,20 +17,20 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from camapp.errors import CamappError
-from camapp.progress import draw_bar
+from camapp.base.errors import CamappError
+from camapp.base.progress import draw_bar
 
 if TYPE_CHECKING:  # the CLI imports this module for every command: keep imports light
     import numpy as np
 
+    from camapp.base.roi import ROI
+    from camapp.bench.evaluate import LabelledImage
     from camapp.capture.sources import FrameSource
-    from camapp.catalog import ModelEntry
-    from camapp.evaluate import LabelledImage
     from camapp.inference.classifier import ClassifierOptions
+    from camapp.inference.runtime import Runtime
     from camapp.pipeline.worker import Prediction
-    from camapp.roi import ROI
-    from camapp.runtime import Runtime
-    from camapp.store import ModelStore
+    from camapp.store.catalog import ModelEntry
+    from camapp.store.model_store import ModelStore
 
 #: Seconds of measurement per model and runtime (invoke and pipeline phases together).
 DEFAULT_DURATION = 3.0
@@ -289,7 +289,7 @@ def _peak_rss_mb() -> float:
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
-    from camapp.pipeline.stats import percentile
+    from camapp.base.meters import percentile
 
     return percentile(list(values), q)
 
@@ -370,8 +370,8 @@ def _sample_frames(spec: str, count: int = 8) -> list[np.ndarray]:
 
 def _app_roi() -> ROI:
     """The default box of the window (config ``roi``), so crops are sized like the app's."""
-    from camapp.config import app_defaults
-    from camapp.roi import ROI
+    from camapp.base.config import app_defaults
+    from camapp.base.roi import ROI
 
     try:
         roi = app_defaults().get("roi")
@@ -386,7 +386,7 @@ def resolve_runtimes(names: Sequence[str]) -> tuple[list[Runtime], list[str]]:
     Raises:
         CamappError: When none of them loads (with that runtime's own message for one).
     """
-    from camapp.runtime import load_runtime
+    from camapp.inference.runtime import load_runtime
 
     loaded: list[Runtime] = []
     skipped: list[str] = []
@@ -421,7 +421,7 @@ class _Bench:
         progress: Callable[[str, int, int], None] | None,
         warn: Callable[[str], None],
     ) -> None:
-        from camapp.runtime import default_threads
+        from camapp.inference.runtime import default_threads
 
         self.store = store
         self.options = options
@@ -555,7 +555,7 @@ class _Bench:
         tally.peak_rss_mb = max(tally.peak_rss_mb, _peak_rss_mb())
 
     def _evaluate(self) -> None:
-        from camapp.evaluate import evaluate
+        from camapp.bench.evaluate import evaluate
         from camapp.inference.classifier import Classifier
 
         items = list(self.options.eval_items)
@@ -682,7 +682,7 @@ def run_bench(
 # -- output ------------------------------------------------------------------------------------
 def write_json(results: Sequence[BenchResult], path: str | Path) -> None:
     """Writes the results as a JSON list (atomically)."""
-    from camapp.config import atomic_write
+    from camapp.base.config import atomic_write
 
     with atomic_write(path) as handle:
         json.dump([r.as_dict() for r in results], handle, indent=2)
@@ -691,7 +691,7 @@ def write_json(results: Sequence[BenchResult], path: str | Path) -> None:
 
 def write_csv(results: Sequence[BenchResult], path: str | Path) -> None:
     """Writes the results as CSV with the JSON keys as columns (atomically; null is empty)."""
-    from camapp.config import atomic_write
+    from camapp.base.config import atomic_write
 
     with atomic_write(path) as handle:
         writer = csv.DictWriter(handle, fieldnames=list(FIELDS), lineterminator="\n")
@@ -822,8 +822,8 @@ def plot_results(
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    from camapp.config import atomic_write
-    from camapp.runtime import default_threads
+    from camapp.base.config import atomic_write
+    from camapp.inference.runtime import default_threads
 
     several = len({r.runtime for r in results}) > 1
 
@@ -1146,8 +1146,8 @@ class _TextProgress:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Runs ``camapp bench``: prints the table, writes JSON/CSV/PNG as asked."""
-    from camapp.catalog import Catalog
-    from camapp.store import ModelStore
+    from camapp.store.catalog import Catalog
+    from camapp.store.model_store import ModelStore
 
     def warn(line: str) -> None:
         print(f"camapp: {line}", file=sys.stderr)
@@ -1157,7 +1157,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     store = ModelStore(Catalog.load(args.catalog), args.models_dir)
     eval_items: tuple[LabelledImage, ...] = ()
     if args.eval:
-        from camapp.evaluate import load_dataset
+        from camapp.bench.evaluate import load_dataset
 
         eval_items = tuple(load_dataset(args.eval))
     runtimes = (

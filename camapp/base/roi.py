@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
 
 #: Smallest side of a box, as a fraction of the frame side.
 MIN_SIDE = 0.02

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from camapp import __version__
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -106,13 +106,13 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _catalog(args: argparse.Namespace):
-    from camapp.catalog import Catalog
+    from camapp.store.catalog import Catalog
 
     return Catalog.load(args.catalog)
 
 
 def _store(args: argparse.Namespace):
-    from camapp.store import ModelStore
+    from camapp.store.model_store import ModelStore
 
     return ModelStore(_catalog(args), args.models_dir)
 
@@ -134,7 +134,7 @@ def _classifier(store, spec: str, args: argparse.Namespace, labels: str | None =
 
 
 def _default_model(store) -> str:
-    from camapp.config import app_defaults
+    from camapp.base.config import app_defaults
 
     wanted = str(app_defaults().get("model") or "")
     installed = [e.id for e in store.installed() if e.kind == "classifier"]
@@ -148,7 +148,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     import cv2
     import numpy
 
-    from camapp.runtime import default_threads, load_runtime
+    from camapp.inference.runtime import default_threads, load_runtime
 
     try:
         runtime = load_runtime(args.runtime)
@@ -167,7 +167,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     import cv2
 
-    from camapp.roi import ROI
+    from camapp.base.roi import ROI
 
     store = _store(args)
     roi = ROI.parse(args.roi) if args.roi else ROI.central(0.875)
@@ -203,7 +203,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from camapp.evaluate import evaluate, load_dataset
+    from camapp.bench.evaluate import evaluate, load_dataset
 
     store = _store(args)
     items = load_dataset(args.dataset)
@@ -229,7 +229,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _progress_bar(title: str):
-    from camapp.progress import draw_bar
+    from camapp.base.progress import draw_bar
 
     def report(done: int, total: int) -> None:
         draw_bar(sys.stderr, title, done, total)
@@ -312,8 +312,8 @@ def _models_list(store, args: argparse.Namespace) -> int:
 
 
 def _models_install(store, args: argparse.Namespace) -> int:
-    from camapp.config import app_defaults
-    from camapp.store import default_mirrors, text_progress
+    from camapp.base.config import app_defaults
+    from camapp.store.model_store import default_mirrors, install_from, text_progress
 
     if args.all:
         entries = list(store.catalog)
@@ -340,19 +340,6 @@ def _models_install(store, args: argparse.Namespace) -> int:
     if failed and args.source:
         print(f"camapp: {failed} model(s) not available from {args.source}", file=sys.stderr)
     return 1 if failed and not args.all else 0
-
-
-def install_from(store, entries, sources, allow_unverified=False, force=False, progress=None):
-    """Installs each entry from the first source that has it (mirrors, then the web)."""
-    results = {}
-    remaining = list(entries)
-    for source in sources:
-        if not remaining:
-            break
-        for result in store.install(remaining, source, allow_unverified, force, progress):
-            results[result.model_id] = result
-        remaining = [e for e in remaining if results[e.id].status == "unavailable"]
-    return [results[e.id] for e in entries]
 
 
 def _check_display() -> None:

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from camapp.catalog import Catalog, ModelEntry, ModelFile
-from camapp.config import user_data_dir
-from camapp.errors import CamappError
-from camapp.inference.classifier import ClassifierOptions
+from camapp.base.config import user_data_dir
+from camapp.base.errors import CamappError
+from camapp.inference.options import ClassifierOptions
+from camapp.store.catalog import Catalog, ModelEntry, ModelFile
 
 #: Progress callback: (file name, bytes done, bytes total or None).
 Progress = Callable[[str, int, "int | None"], None]
@@ -308,6 +308,27 @@ def _extract(archive, url: str, member: str, out) -> None:
             shutil.copyfileobj(src, out)
     except (tarfile.TarError, zipfile.BadZipFile, KeyError) as exc:
         raise CamappError(f"cannot extract {member} from {url}: {exc}") from exc
+
+
+def install_from(
+    store: ModelStore,
+    entries: Iterable[ModelEntry],
+    sources: Iterable[str | None],
+    allow_unverified: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[InstallResult]:
+    """Installs each entry from the first source that has it (mirrors, then the web)."""
+    entries = list(entries)
+    results: dict[str, InstallResult] = {}
+    remaining = list(entries)
+    for source in sources:
+        if not remaining:
+            break
+        for result in store.install(remaining, source, allow_unverified, force, progress):
+            results[result.model_id] = result
+        remaining = [e for e in remaining if results[e.id].status == "unavailable"]
+    return [results[e.id] for e in entries]
 
 
 def default_mirrors(configured: Iterable[str] = ()) -> list[str]:

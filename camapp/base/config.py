@@ -11,9 +11,9 @@ from typing import IO, Any
 
 import yaml
 
-from camapp.errors import CamappError
+from camapp.base.errors import CamappError
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the camapp package
 
 
 def packaged_file(name: str) -> Path:

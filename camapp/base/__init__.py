@@ -1,0 +1,1 @@
+"""Shared foundations: errors, the ROI, config files, meters and progress bars."""

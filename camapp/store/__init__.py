@@ -1,0 +1,1 @@
+"""The model store: the catalog, installed files, installing them, resolving model ids."""
