@@ -9,7 +9,7 @@ import cv2
 import pytest
 from conftest import IMAGES
 
-from camapp.bench import pareto_front, plot_results
+from camapp.bench.chart import pareto_front, plot_results
 from camapp.cli import main
 
 TWO = "mobilenet_v1_0.25_128_uint8,mobilenet_v2_1.0_224_uint8"
@@ -92,7 +92,7 @@ def test_bench_chart_is_a_png_with_a_point_per_model(tiny_run, models_dir, tmp_p
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     image = cv2.imread(str(tiny_run / "b.png"))
     assert image is not None and image.shape[0] > 300
-    from camapp.bench import BenchResult
+    from camapp.bench.measure import BenchResult
 
     records = json.loads((tiny_run / "b.json").read_text())
     results = [BenchResult(**r) for r in records]
@@ -190,9 +190,9 @@ def test_bench_errors_are_one_line(args, message, models_dir, capsys):
 @pytest.mark.parametrize("source", ["synthetic", "scene_video", str(IMAGES / "cat.bmp")])
 def test_invoke_phase_samples_several_frames_from_on_demand_sources(source, scene_video):
     # On-demand sources produce the next frame only once the current one was taken.
-    from camapp.bench import _sample_frames
+    from camapp.capture.still_loop import sample_frames
 
     spec = str(scene_video) if source == "scene_video" else source
-    frames = _sample_frames(spec, count=8)
+    frames = sample_frames(spec, count=8)
     assert len(frames) == 8
     assert all(f.shape[2] == 3 for f in frames)

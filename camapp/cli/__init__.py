@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     mdirs = msub.add_parser("dirs", help="where model files are searched and installed")
     mdirs.set_defaults(models_command="dirs")
 
-    from camapp.bench import add_bench_arguments
+    from camapp.bench.cli import add_bench_arguments
 
     add_bench_arguments(sub.add_parser("bench", help="measure and compare model speed"))
     return parser
@@ -406,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.version:
             return cmd_info(args)
         if args.command == "bench":
-            from camapp.bench import cmd_bench
+            from camapp.bench.cli import cmd_bench
 
             return cmd_bench(args)
         return handlers[args.command](args)
