@@ -12,6 +12,7 @@ from conftest import MIRROR
 from camapp.base.config import packaged_file
 from camapp.base.errors import CamappError
 from camapp.store.catalog import Catalog, ModelFile
+from camapp.store.install import ensure_default_models, install, install_from
 from camapp.store.model_store import ModelStore, sha256_of
 
 
@@ -73,6 +74,15 @@ def test_broken_catalog_file_is_reported_with_its_line(tmp_path):
         Catalog.load(bad)
 
 
+def test_catalog_reads_the_same_with_the_c_and_the_python_yaml_loader():
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml")
+    text = packaged_file("models.yaml").read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
 def test_packaged_catalog_is_the_one_in_config():
     assert (
         packaged_file("models.yaml").read_bytes()
@@ -91,6 +101,33 @@ def test_install_from_mirror_verifies_and_leaves_no_partial_files(tmp_path, cata
     assert again[0].status == "present"
 
 
+def test_install_from_takes_each_entry_from_the_first_source_that_has_it(tmp_path, catalog):
+    store = ModelStore(catalog, tmp_path / "models")
+    have = catalog.get("mobilenet_v1_0.25_128_uint8")
+    missing = catalog.get("mobilenet_v3_large_1.0_224_uint8")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    results = install_from(store, [have, missing], [str(empty), str(MIRROR)])
+    assert [(r.model_id, r.status) for r in results] == [
+        (have.id, "installed"),
+        (missing.id, "unavailable"),
+    ]
+    assert "is not in " + str(MIRROR) in results[1].detail
+
+
+def test_first_run_installs_the_default_models_once(tmp_path, catalog, monkeypatch):
+    monkeypatch.setenv("CAMAPP_MODEL_MIRROR", str(MIRROR))
+    store = ModelStore(catalog, tmp_path / "models")
+    lines: list[str] = []
+    assert ensure_default_models(store, report=lines.append) == []
+    assert {e.id for e in store.installed()} == {e.id for e in catalog.defaults()}
+    assert lines[0].startswith("camapp: no model installed yet")
+    assert len(lines) == 1 + len(catalog.defaults())
+    lines.clear()
+    assert ensure_default_models(store, report=lines.append) == []
+    assert lines == []  # a classifier is installed: nothing to do
+
+
 def test_install_refuses_a_file_whose_checksum_does_not_match(tmp_path, catalog):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
@@ -99,7 +136,7 @@ def test_install_refuses_a_file_whose_checksum_does_not_match(tmp_path, catalog)
         data = (MIRROR / f.file).read_bytes()
         (mirror / f.file).write_bytes(data[:-10] + b"0123456789")
     target = tmp_path / "models"
-    results = ModelStore(catalog, target).install([entry], str(mirror))
+    results = install(ModelStore(catalog, target), [entry], str(mirror))
     assert results[0].status == "failed" and "expected" in results[0].detail
     assert not any(p.suffix == ".tflite" for p in target.iterdir())
     assert not any(p.name.endswith(".part") for p in target.iterdir())

@@ -1,35 +1,31 @@
-"""The model store: where model files live, installing them verified, checking them."""
+"""The model store: where model files live, finding them, checking them, resolving model ids."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import sys
-import tarfile
-import tempfile
-import urllib.error
-import urllib.request
-import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from camapp.base.config import user_data_dir
 from camapp.base.errors import CamappError
 from camapp.inference.options import ClassifierOptions
 from camapp.store.catalog import Catalog, ModelEntry, ModelFile
 
-#: Progress callback: (file name, bytes done, bytes total or None).
-Progress = Callable[[str, int, "int | None"], None]
-
-_CHUNK = 1 << 16
+if TYPE_CHECKING:
+    from camapp.store.install import InstallResult, Progress
 
 
 def model_dirs(models_dir: str | Path | None = None) -> list[Path]:
     """Folders searched for model files, in order.
 
-    ``--models-dir``, ``$CAMAPP_MODELS_DIR``, ``./models``, then the user data dir.
+    Args:
+        models_dir: ``--models-dir``, searched first when given.
+
+    Returns:
+        ``models_dir``, ``$CAMAPP_MODELS_DIR``, ``./models``, then the user data dir, each
+        folder once.
     """
     dirs: list[Path] = []
     if models_dir:
@@ -46,7 +42,14 @@ def model_dirs(models_dir: str | Path | None = None) -> list[Path]:
 
 
 def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
+    """Hex sha256 of a file.
+
+    Args:
+        path: The file, read in 1 MiB chunks.
+
+    Returns:
+        The lower-case hex digest.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -54,17 +57,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class InstallResult:
-    """What happened to one entry: ``installed``, ``present``, ``unavailable`` or ``failed``."""
-
-    model_id: str
-    status: str
-    detail: str = ""
-
-
 class ModelStore:
-    """Finds installed model files and installs catalog entries into the first folder.
+    """Finds installed model files and turns catalog ids into classifier options.
+
+    Installing lives in :mod:`camapp.store.install`; installs go to :attr:`install_dir`.
 
     Args:
         catalog: The catalog.
@@ -86,7 +82,14 @@ class ModelStore:
 
     # -- lookup ---------------------------------------------------------------------------
     def find(self, file: ModelFile | str) -> Path | None:
-        """The first installed copy of a file, or ``None``."""
+        """The first installed copy of a file.
+
+        Args:
+            file: A catalog file or a bare file name.
+
+        Returns:
+            Its path in the first folder of :attr:`dirs` that has it, or ``None``.
+        """
         name = file.file if isinstance(file, ModelFile) else file
         for folder in self.dirs:
             candidate = folder / name
@@ -95,15 +98,34 @@ class ModelStore:
         return None
 
     def is_installed(self, entry: ModelEntry) -> bool:
+        """Whether every model and label file of ``entry`` is found."""
         return all(self.find(f) is not None for f in entry.all_files)
 
     def installed(self) -> list[ModelEntry]:
+        """The catalog entries whose files are all found, in catalog order."""
         return [entry for entry in self.catalog if self.is_installed(entry)]
 
     def options_for(
-        self, spec: str, labels: str | None = None, **kwargs: object
+        self,
+        spec: str,
+        labels: str | None = None,
+        *,
+        num_threads: int | None = None,
+        use_xnnpack: bool = True,
+        runtime: str | None = None,
     ) -> ClassifierOptions:
         """Classifier options for a catalog id or a ``.tflite`` path.
+
+        Args:
+            spec: A catalog id or the path of a ``.tflite`` file.
+            labels: A label file overriding the catalog's (needed for most bare paths).
+            num_threads: Interpreter threads; ``None`` uses every core.
+            use_xnnpack: Use the XNNPACK delegate.
+            runtime: Runtime name (``auto``, ``litert``, ``tflite-runtime``); ``None`` lets
+                :func:`camapp.inference.runtime.load_runtime` choose.
+
+        Returns:
+            The options, with the installed paths of the model and label files.
 
         Raises:
             CamappError: Unknown id, an embedder, a model not installed, or a missing path.
@@ -112,7 +134,13 @@ class ModelStore:
         if spec.endswith(".tflite") or path.is_file():
             if not path.is_file():
                 raise CamappError(f"model file not found: {spec}", "check the path")
-            return ClassifierOptions(model_paths=(str(path),), labels_path=labels, **kwargs)
+            return ClassifierOptions(
+                model_paths=(str(path),),
+                labels_path=labels,
+                num_threads=num_threads,
+                use_xnnpack=use_xnnpack,
+                runtime=runtime,
+            )
         entry = self.catalog.get(spec)
         if entry.kind != "classifier":
             raise CamappError(
@@ -144,108 +172,19 @@ class ModelStore:
             input_std=entry.input_std,
             output=entry.output,
             name=entry.id,
-            **kwargs,  # type: ignore[arg-type]
+            num_threads=num_threads,
+            use_xnnpack=use_xnnpack,
+            runtime=runtime,
         )
-
-    # -- install --------------------------------------------------------------------------
-    def install(
-        self,
-        entries: Iterable[ModelEntry],
-        source: str | None = None,
-        allow_unverified: bool = False,
-        force: bool = False,
-        progress: Progress | None = None,
-    ) -> list[InstallResult]:
-        """Installs entries from a mirror folder, a base URL, or each file's catalog URL.
-
-        Every file is written to a temporary file in the target folder, checked against its
-        sha256 and only then renamed into place, so no partial or unverified file is ever
-        visible. A file with no known sha256 is refused unless ``allow_unverified``; then the
-        hash seen is reported so it can be recorded in the catalog.
-        """
-        results = []
-        target = self.install_dir
-        for entry in entries:
-            try:
-                notes = []
-                for f in entry.all_files:
-                    notes.append(
-                        self._install_file(f, target, source, allow_unverified, force, progress)
-                    )
-                fresh = [n for n in notes if n != "present"]
-                status = "installed" if fresh else "present"
-                detail = "; ".join(n for n in fresh if n not in ("installed",))
-                results.append(InstallResult(entry.id, status, detail))
-            except _Unavailable as exc:
-                results.append(InstallResult(entry.id, "unavailable", str(exc)))
-            except CamappError as exc:
-                results.append(InstallResult(entry.id, "failed", str(exc)))
-        return results
-
-    def _install_file(
-        self,
-        f: ModelFile,
-        target: Path,
-        source: str | None,
-        allow_unverified: bool,
-        force: bool,
-        progress: Progress | None,
-    ) -> str:
-        existing = target / f.file
-        if existing.is_file() and not force:
-            if f.sha256 is None or sha256_of(existing) == f.sha256:
-                return "present"
-        if f.sha256 is None and not allow_unverified:
-            raise CamappError(
-                f"{f.file} has no known sha256, so it cannot be checked",
-                "pass --allow-unverified to install it anyway and record the hash it prints",
-            )
-        target.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{f.file}.", suffix=".part", dir=target)
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                self._fetch(f, source, out, progress)
-            seen = sha256_of(tmp)
-            if f.sha256 is not None and seen != f.sha256:
-                raise CamappError(
-                    f"{f.file} from {source or f.url} has sha256 {seen[:12]}..., "
-                    f"expected {f.sha256[:12]}...",
-                    "the source copy is corrupt or a different file; nothing was installed",
-                )
-            os.replace(tmp, existing)
-        finally:
-            tmp.unlink(missing_ok=True)
-        if f.sha256 is None:
-            return f"unverified: {f.file} sha256 {seen}"
-        return "installed"
-
-    def _fetch(self, f: ModelFile, source: str | None, out, progress: Progress | None) -> None:
-        if source and not _is_url(source):
-            folder = Path(source)
-            if not folder.is_dir():
-                raise CamappError(f"mirror folder not found: {source}", "check --from")
-            src = folder / f.file
-            if not src.is_file():
-                raise _Unavailable(f"{f.file} is not in {source}")
-            total = src.stat().st_size
-            with open(src, "rb") as handle:
-                _copy(handle, out, f.file, total, progress)
-            return
-        url = source.rstrip("/") + "/" + f.file if source else f.url
-        if not url:
-            raise _Unavailable(f"{f.file} has no download location")
-        if f.archive_member and not source:
-            with tempfile.TemporaryFile() as archive:
-                _download(url, archive, f.file, progress)
-                archive.seek(0)
-                _extract(archive, url, f.archive_member, out)
-            return
-        _download(url, out, f.file, progress)
 
     # -- verify ---------------------------------------------------------------------------
     def verify(self) -> list[tuple[str, Path, str]]:
-        """Re-checks every installed file: ``(file, path, 'ok'|'mismatch'|'unknown')``."""
+        """Re-checks the sha256 of every installed file.
+
+        Returns:
+            ``(file name, path, status)`` per installed file, status ``ok``, ``mismatch`` or
+            ``unknown`` (the catalog has no checksum for it).
+        """
         seen: dict[Path, tuple[str, Path, str]] = {}
         for entry in self.catalog:
             for f in entry.all_files:
@@ -259,105 +198,43 @@ class ModelStore:
                 seen[path] = (f.file, path, status)
         return list(seen.values())
 
+    # -- install --------------------------------------------------------------------------
+    def install(
+        self,
+        entries: Iterable[ModelEntry],
+        source: str | None = None,
+        allow_unverified: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> list[InstallResult]:
+        """Shorthand for :func:`camapp.store.install.install` into this store.
 
-class _Unavailable(CamappError):
-    """The chosen source does not have this file."""
+        Args:
+            entries: The catalog entries to install.
+            source: A mirror folder, a base URL, or ``None`` for each file's catalog URL.
+            allow_unverified: Install files the catalog has no sha256 for.
+            force: Re-install files that are already present and intact.
+            progress: Called with (file name, bytes done, bytes total or ``None``).
 
+        Returns:
+            One :class:`~camapp.store.install.InstallResult` per entry.
+        """
+        from camapp.store.install import install
 
-def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://", "file://"))
-
-
-def _copy(src, out, name: str, total: int | None, progress: Progress | None) -> None:
-    done = 0
-    for chunk in iter(lambda: src.read(_CHUNK), b""):
-        out.write(chunk)
-        done += len(chunk)
-        if progress:
-            progress(name, done, total)
-
-
-def _download(url: str, out, name: str, progress: Progress | None) -> None:
-    request = urllib.request.Request(url, headers={"User-Agent": "camapp"})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - catalog URLs
-            length = response.headers.get("Content-Length")
-            _copy(response, out, name, int(length) if length else None, progress)
-    except urllib.error.HTTPError as exc:
-        raise _Unavailable(f"{name}: {url} answered {exc.code}") from exc
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise _Unavailable(
-            f"{name}: cannot download {url} ({reason}); offline? set CAMAPP_MODEL_MIRROR "
-            "to a folder of model files"
-        ) from exc
+        return install(self, entries, source, allow_unverified, force, progress)
 
 
-def _extract(archive, url: str, member: str, out) -> None:
-    try:
-        if url.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf, zf.open(member) as src:
-                shutil.copyfileobj(src, out)
-            return
-        with tarfile.open(fileobj=archive, mode="r:*") as tf:
-            names = {m.name.lstrip("./"): m for m in tf.getmembers()}
-            info = names.get(member.lstrip("./"))
-            src = tf.extractfile(info) if info is not None else None
-            if src is None:
-                raise _Unavailable(f"{url} has no member {member}")
-            shutil.copyfileobj(src, out)
-    except (tarfile.TarError, zipfile.BadZipFile, KeyError) as exc:
-        raise CamappError(f"cannot extract {member} from {url}: {exc}") from exc
+#: Names that moved to :mod:`camapp.store.install`, still importable from here meanwhile.
+_MOVED_TO_INSTALL = frozenset(
+    {"InstallResult", "Progress", "default_mirrors", "install_from", "text_progress"}
+)
 
 
-def install_from(
-    store: ModelStore,
-    entries: Iterable[ModelEntry],
-    sources: Iterable[str | None],
-    allow_unverified: bool = False,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> list[InstallResult]:
-    """Installs each entry from the first source that has it (mirrors, then the web)."""
-    entries = list(entries)
-    results: dict[str, InstallResult] = {}
-    remaining = list(entries)
-    for source in sources:
-        if not remaining:
-            break
-        for result in store.install(remaining, source, allow_unverified, force, progress):
-            results[result.model_id] = result
-        remaining = [e for e in remaining if results[e.id].status == "unavailable"]
-    return [results[e.id] for e in entries]
+def __getattr__(name: str) -> Any:
+    # Lazy, because camapp.store.install imports this module.
+    # TODO: drop once camapp.ui imports these from camapp.store.install.
+    if name in _MOVED_TO_INSTALL:
+        from camapp.store import install
 
-
-def default_mirrors(configured: Iterable[str] = ()) -> list[str]:
-    """Mirror folders to try before the web: ``$CAMAPP_MODEL_MIRROR`` then the config's."""
-    mirrors = []
-    if os.environ.get("CAMAPP_MODEL_MIRROR"):
-        mirrors.append(os.environ["CAMAPP_MODEL_MIRROR"])
-    mirrors.extend(str(m) for m in configured if m)
-    return [m for m in mirrors if _is_url(m) or Path(m).is_dir()]
-
-
-def text_progress(stream=sys.stderr) -> Progress:
-    """A one-line progress bar for terminals (silent when ``stream`` is not a TTY)."""
-    last: dict[str, int] = {}
-
-    def report(name: str, done: int, total: int | None) -> None:
-        if not stream.isatty():
-            return
-        if total:
-            pct = int(100 * done / total)
-            if last.get(name) == pct:
-                return
-            last[name] = pct
-            bar = "#" * (pct // 4)
-            stream.write(f"\r  {name[:40]:<40} [{bar:<25}] {pct:3d}%")
-            if done >= total:
-                stream.write("\n")
-        else:
-            stream.write(f"\r  {name[:40]:<40} {done / 1e6:.1f} MB")
-        stream.flush()
-
-    return report
+        return getattr(install, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
