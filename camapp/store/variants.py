@@ -1,0 +1,236 @@
+"""Catalog variants as people choose them: the cascade of choices, its order and its words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from camapp.store.catalog import ModelEntry
+
+#: How each family reads in a choice list.
+FAMILY_NAMES: dict[str, str] = {"v1": "V1", "v2": "V2", "v3": "V3", "edgetpu": "EdgeTPU"}
+_FAMILY_ORDER = {"v1": 0, "v2": 1, "v3": 2, "edgetpu": 3}
+_SIZE_ORDER = {"small": 0, "large": 1}
+_QUANTIZATION_ORDER = {"uint8": 0, "int8": 1, "float32": 2}
+#: Author lists longer than this are cut to the first author and "et al.".
+AUTHORS_MAX_CHARS = 90
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One level of the cascade of choices.
+
+    Attributes:
+        name: What the choice is called (``Family``, ``Size``, ...).
+        key: The value of an entry at this level (entries with equal values group together).
+        text: How a value reads in the choice list.
+    """
+
+    name: str
+    key: Callable[[ModelEntry], object]
+    text: Callable[[object], str]
+
+
+def install_hint(model_id: str) -> str:
+    """How to install a catalog model, as the tooltip and hint say it.
+
+    Args:
+        model_id: A catalog id.
+
+    Returns:
+        A sentence naming the ``camapp models install`` command.
+    """
+    return f"not installed; install it with: camapp models install {model_id}"
+
+
+def family_text(value: object) -> str:
+    """``V1``, ``V2``, ``V3``, ``EdgeTPU``: a family as people write it (unknown ones as is)."""
+    return FAMILY_NAMES.get(str(value), str(value))
+
+
+def width_text(value: object) -> str:
+    """``1.0``, ``0.75``, ``0.35``: a width multiplier as papers write it (``-``: none)."""
+    if not value:
+        return "-"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:.1f}" if number == int(number) else f"{number:g}"
+
+
+def resolution_text(value: object) -> str:
+    """``224 px``, or ``-`` when the resolution is unknown."""
+    return f"{value} px" if value else "-"
+
+
+def dimensions() -> tuple[Dimension, ...]:
+    """The cascade of choices, from the broadest (family) to one file.
+
+    Returns:
+        Family, Size, Width, Resolution, Quantisation and File, in this order. The last one's
+        key is the catalog id, so every level together names exactly one entry.
+    """
+    return (
+        Dimension("Family", lambda e: e.family, family_text),
+        Dimension("Size", lambda e: e.size or "", lambda v: str(v) or "-"),
+        Dimension("Width", lambda e: e.width_multiplier or 0.0, width_text),
+        Dimension("Resolution", lambda e: e.resolution or 0, resolution_text),
+        Dimension("Quantisation", lambda e: e.quantization, str),
+        Dimension("File", lambda e: e.id, str),
+    )
+
+
+def sort_key(name: str, value: object) -> tuple:
+    """Where ``value`` goes in the choice list of dimension ``name``.
+
+    Families go V1, V2, V3, EdgeTPU; sizes small before large; quantisations uint8, int8,
+    float32; files shortest id first (the plain variant before its re-exports); widths and
+    resolutions by number.
+
+    Args:
+        name: A :class:`Dimension` name.
+        value: A key of that dimension.
+
+    Returns:
+        A tuple to sort by.
+    """
+    if name == "Family":
+        return (_FAMILY_ORDER.get(str(value), 9), str(value))
+    if name == "Size":
+        return (_SIZE_ORDER.get(str(value), 2),)
+    if name == "Quantisation":
+        return (_QUANTIZATION_ORDER.get(str(value), 3),)
+    if name == "File":
+        return (len(str(value)), str(value))
+    return (value,)
+
+
+def classifiers(entries: Iterable[ModelEntry]) -> list[ModelEntry]:
+    """The classifier entries, in catalog order (the cascade offers nothing else)."""
+    return [entry for entry in entries if entry.kind == "classifier"]
+
+
+def candidates(
+    entries: Iterable[ModelEntry], dims: Sequence[Dimension], chosen: Sequence[object]
+) -> list[ModelEntry]:
+    """The entries that agree with the values chosen so far.
+
+    Args:
+        entries: Entries to filter.
+        dims: The cascade (see :func:`dimensions`).
+        chosen: Values chosen at the first ``len(chosen)`` levels.
+
+    Returns:
+        Entries whose key equals the chosen value at every chosen level, in their order.
+    """
+    return [
+        entry
+        for entry in entries
+        if all(dim.key(entry) == value for dim, value in zip(dims, chosen))
+    ]
+
+
+def grouped(entries: Iterable[ModelEntry], dim: Dimension) -> list[tuple[object, list[ModelEntry]]]:
+    """The values of ``dim`` among ``entries``, in choice-list order, each with its entries.
+
+    Args:
+        entries: Usually the :func:`candidates` of this level.
+        dim: The level to group by.
+
+    Returns:
+        ``(value, entries with that value)`` pairs sorted by :func:`sort_key`.
+    """
+    groups: dict[object, list[ModelEntry]] = {}
+    for entry in entries:
+        groups.setdefault(dim.key(entry), []).append(entry)
+    order = sorted(groups, key=lambda value: sort_key(dim.name, value))
+    return [(value, groups[value]) for value in order]
+
+
+def choice_index(
+    groups: Sequence[tuple[object, Sequence[ModelEntry]]],
+    installed: Collection[str],
+    preferred: object,
+) -> int:
+    """Which value of one choice list to select.
+
+    Args:
+        groups: The list's values with their entries, as :func:`grouped` returns them.
+        installed: Ids of installed entries.
+        preferred: The value to keep if possible (the current entry's key at this level).
+
+    Returns:
+        The index of ``preferred`` if one of its entries is installed; else of the first value
+        with an installed entry; else of ``preferred``; else 0.
+    """
+    usable = [i for i, (_, group) in enumerate(groups) if any(e.id in installed for e in group)]
+    for i in usable:
+        if groups[i][0] == preferred:
+            return i
+    if usable:
+        return usable[0]
+    return next((i for i, (value, _) in enumerate(groups) if value == preferred), 0)
+
+
+def closest_variant(
+    choices: Sequence[ModelEntry],
+    current: ModelEntry,
+    installed: Collection[str],
+    lower: Sequence[Dimension],
+) -> ModelEntry:
+    """The entry to show after a choice changed at one level.
+
+    Keeps ``current`` when it is still a choice; otherwise prefers an installed entry, then
+    the one sharing most lower-level values with ``current`` (the first such in order).
+
+    Args:
+        choices: The entries that agree with the new choice.
+        current: The entry shown before the change.
+        installed: Ids of installed entries.
+        lower: The levels below the one that changed.
+
+    Returns:
+        ``current`` if it is in ``choices`` or ``choices`` is empty, else the closest choice.
+    """
+    if not choices or current in choices:
+        return current
+    return max(
+        choices,
+        key=lambda e: (e.id in installed, sum(d.key(e) == d.key(current) for d in lower)),
+    )
+
+
+def figure_text(value: object, suffix: str = "", digits: int = 1) -> str:
+    """A published figure with its unit, or ``not published``.
+
+    Args:
+        value: The figure (``None`` or ``""``: not published).
+        suffix: The unit, with its leading space (``" %"``, ``" ms"``).
+        digits: Decimals shown for a float.
+    """
+    if value is None or value == "":
+        return "not published"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{suffix}"
+    return f"{value}{suffix}"
+
+
+def short_authors(authors: str) -> str:
+    """The author list, or its first author and "et al." when it is long."""
+    if len(authors) > AUTHORS_MAX_CHARS:
+        return authors.split(",")[0].strip() + " et al."
+    return authors
+
+
+def phone_latency_text(latency_ms: Mapping[str, float | None]) -> str:
+    """``Pixel 1 15.5 ms, Pixel 2 not published``: published phone latencies in one line."""
+    parts = [
+        f"{phone.replace('pixel', 'Pixel ')} {figure_text(ms, ' ms')}"
+        for phone, ms in latency_ms.items()
+    ]
+    return ", ".join(parts) or "not published"
+
+
+def file_size(paths: Iterable[Path]) -> int | None:
+    """Total size in bytes of those of ``paths`` that are files, or ``None`` if none is."""
+    sizes = [p.stat().st_size for p in paths if p.is_file()]
+    return sum(sizes) if sizes else None
