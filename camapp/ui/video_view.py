@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -26,6 +27,7 @@ from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
 from camapp.capture.sources import FrameSource
 from camapp.pipeline.worker import Prediction
+from camapp.ui.actions import gesture_keys
 
 #: Display refresh: the timer polls the source's slot this often (about 60 Hz).
 DISPLAY_INTERVAL_MS = 16
@@ -35,6 +37,14 @@ STEP = 1.1
 HANDLE_PX = 12
 #: A press and release closer than this (pixels) is a click, not a drag.
 CLICK_SLOP_PX = 4
+#: What each box key gesture of the action table does to the box. As in the classroom
+#: project: up larger, down smaller, left taller and narrower, right shorter and wider.
+BOX_KEY_CHANGES: dict[str, Callable[[ROI], ROI]] = {
+    "box_larger": lambda roi: roi.scaled(STEP),
+    "box_smaller": lambda roi: roi.scaled(1.0 / STEP),
+    "box_taller": lambda roi: roi.reshaped(STEP),
+    "box_wider": lambda roi: roi.reshaped(1.0 / STEP),
+}
 
 
 @dataclass
@@ -407,15 +417,9 @@ class VideoView(QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        # As in the classroom project: up larger, down smaller, left taller and narrower,
-        # right shorter and wider.
-        changes = {
-            Qt.Key.Key_Up: lambda roi: roi.scaled(STEP),
-            Qt.Key.Key_Down: lambda roi: roi.scaled(1.0 / STEP),
-            Qt.Key.Key_Left: lambda roi: roi.reshaped(STEP),
-            Qt.Key.Key_Right: lambda roi: roi.reshaped(1.0 / STEP),
-        }
-        change = changes.get(Qt.Key(event.key()))
+        # The keys come from the action table (camapp.ui.actions), which the help lists too.
+        gesture = gesture_keys().get(Qt.Key(event.key()))
+        change = BOX_KEY_CHANGES.get(gesture) if gesture else None
         if change is None:
             super().keyPressEvent(event)
             return
