@@ -1,0 +1,167 @@
+"""SettingsPanel: the model variant cascade, threads, top-k and recognition mode."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QStandardItemModel
+from PyQt6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from camapp.store.catalog import ModelEntry
+from camapp.store.variants import (
+    candidates,
+    choice_index,
+    classifiers,
+    closest_variant,
+    dimensions,
+    grouped,
+    install_hint,
+)
+
+
+class SettingsPanel(QWidget):
+    """Model variant (family, size, width, resolution, quantisation), threads, top-k, mode.
+
+    Every catalog classifier is listed; variants not installed are visible but disabled,
+    with a tooltip saying how to install them. Choosing an installed variant emits
+    :attr:`model_chosen`; the window asks the worker to load it in the background.
+    """
+
+    #: The user chose an installed catalog model (its id).
+    model_chosen = pyqtSignal(str)
+    #: Interpreter threads (0: every core).
+    threads_changed = pyqtSignal(int)
+    #: ``continuous`` or ``click``.
+    mode_changed = pyqtSignal(str)
+    #: Labels to show.
+    top_k_changed = pyqtSignal(int)
+
+    def __init__(
+        self,
+        entries: Sequence[ModelEntry],
+        installed: set[str],
+        threads: int,
+        top_k: int,
+        mode: str,
+        max_threads: int,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._entries = classifiers(entries)
+        self._installed = set(installed)
+        self._dims = dimensions()
+        self._current: ModelEntry | None = None
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.combos: dict[str, QComboBox] = {}
+        for level, name in enumerate(dim.name for dim in self._dims):
+            combo = QComboBox()
+            combo.setObjectName(f"combo_{name.lower()}")
+            combo.activated.connect(lambda _index, lvl=level: self._on_combo_activated(lvl))
+            form.addRow(name, combo)
+            self.combos[name] = combo
+        layout.addWidget(QLabel("<b>Model</b>"))
+        layout.addLayout(form)
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.hint)
+        layout.addWidget(QLabel("<b>Recognition</b>"))
+        form2 = QFormLayout()
+        self.threads = QSpinBox()
+        self.threads.setRange(0, max(1, max_threads))
+        self.threads.setSpecialValueText("auto (every core)")
+        self.threads.setValue(threads)
+        self.threads.setToolTip("Interpreter threads; changing it reloads the model")
+        self.top_k = QSpinBox()
+        self.top_k.setRange(1, 10)
+        self.top_k.setValue(top_k)
+        self.mode = QComboBox()
+        self.mode.addItem("Continuous (every frame)", "continuous")
+        self.mode.addItem("Click to recognise (click or Space)", "click")
+        self.mode.setCurrentIndex(0 if mode == "continuous" else 1)
+        form2.addRow("Threads", self.threads)
+        form2.addRow("Top-k", self.top_k)
+        form2.addRow("Mode", self.mode)
+        layout.addLayout(form2)
+        layout.addStretch(1)
+        self.threads.editingFinished.connect(
+            lambda: self.threads_changed.emit(self.threads.value())
+        )
+        self.top_k.valueChanged.connect(self.top_k_changed)
+        self.mode.activated.connect(lambda _i: self.mode_changed.emit(self.mode.currentData()))
+        if self._entries:
+            first = next((e for e in self._entries if e.id in self._installed), self._entries[0])
+            self._populate(0, first)
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def selected_id(self) -> str | None:
+        """The catalog id in the File choice (installed or not), ``None`` if empty."""
+        combo = self.combos["File"]
+        return combo.currentData() if combo.count() else None
+
+    def show_model(self, model_id: str) -> None:
+        """Shows ``model_id`` as the current choice (no signal); unknown ids are ignored."""
+        entry = next((e for e in self._entries if e.id == model_id), None)
+        if entry is not None:
+            self._populate(0, entry)
+
+    def set_mode(self, mode: str) -> None:
+        """Shows ``continuous`` or ``click`` as the mode (no signal)."""
+        self.mode.setCurrentIndex(0 if mode == "continuous" else 1)
+
+    def set_top_k(self, top_k: int) -> None:
+        """Shows ``top_k`` labels as the setting (no signal)."""
+        self.top_k.blockSignals(True)
+        self.top_k.setValue(top_k)
+        self.top_k.blockSignals(False)
+
+    # -- the cascade ----------------------------------------------------------------------
+    def _candidates(self, level: int) -> list[ModelEntry]:
+        chosen = [self.combos[dim.name].currentData() for dim in self._dims[:level]]
+        return candidates(self._entries, self._dims, chosen)
+
+    def _populate(self, level: int, preferred: ModelEntry) -> None:
+        """Refills the combos from ``level`` down, keeping ``preferred``'s values if possible."""
+        for lvl in range(level, len(self._dims)):
+            dim = self._dims[lvl]
+            combo = self.combos[dim.name]
+            groups = grouped(self._candidates(lvl), dim)
+            combo.blockSignals(True)
+            combo.clear()
+            model = combo.model()
+            assert isinstance(model, QStandardItemModel)
+            for index, (value, group) in enumerate(groups):
+                combo.addItem(group[0].name if dim.name == "File" else dim.text(value), value)
+                installed = [e for e in group if e.id in self._installed]
+                item = model.item(index)
+                if installed:
+                    item.setToolTip(", ".join(e.id for e in installed))
+                else:
+                    item.setEnabled(False)
+                    item.setToolTip(install_hint(group[0].id))
+            combo.setCurrentIndex(choice_index(groups, self._installed, dim.key(preferred)))
+            combo.setEnabled(combo.count() > 1 or dim.name in ("Family", "File"))
+            combo.blockSignals(False)
+        selected = self.selected_id
+        self._current = next((e for e in self._entries if e.id == selected), None)
+        if selected and selected not in self._installed:
+            self.hint.setText(f"<i>{html.escape(install_hint(selected))}</i>")
+        else:
+            self.hint.setText("")
+
+    def _on_combo_activated(self, level: int) -> None:
+        # Keep the lower choices of the current model when they exist for the new value.
+        preferred = closest_variant(
+            self._candidates(level + 1),
+            self._current or self._entries[0],
+            self._installed,
+            self._dims[level + 1 :],
+        )
+        self._populate(level + 1, preferred)
+        selected = self.selected_id
+        if selected and selected in self._installed:
+            self.model_chosen.emit(selected)
