@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,7 @@ def test_errors_are_one_line_without_traceback(args, message, models_dir, tmp_pa
         cwd=tmp_path,
         env={"XDG_DATA_HOME": str(tmp_path / "data")},
     )
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -264,7 +265,7 @@ def test_tflite_runtime_is_refused_under_numpy_2_with_the_reason():
         "--labels",
         str(MIRROR / "labels.txt"),
     )
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "tflite-runtime does not work with NumPy 2" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -273,10 +274,163 @@ def test_core_modules_do_not_import_pyqt():
     code = (
         "import sys\n"
         "import camapp.cli, camapp.inference.classifier, camapp.capture.sources, "
-        "camapp.pipeline.worker, camapp.store.model_store, camapp.store.catalog, "
+        "camapp.pipeline.worker, camapp.store.model_store, camapp.store.install, "
+        "camapp.store.catalog, "
         "camapp.bench.evaluate, camapp.bench\n"
         "from camapp.cli import build_parser; build_parser()\n"
         "assert not [m for m in sys.modules if m.startswith('PyQt')], 'PyQt imported'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# -- the default command, options everywhere, exit statuses, logging -------------------------
+@pytest.fixture
+def window_calls(monkeypatch) -> list:
+    """Stands in for the window: records what ``run_app`` was given (no Qt is loaded)."""
+    calls: list = []
+    fake = types.ModuleType("camapp.ui.app")
+    fake.run_app = lambda args: calls.append(args) or 0
+    monkeypatch.setitem(sys.modules, "camapp.ui.app", fake)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.delenv("CAMAPP_RUNTIME", raising=False)
+    return calls
+
+
+def test_run_options_without_a_command_open_the_window(window_calls):
+    assert main(["--runtime=litert", "--source", "photo.jpg"]) == 0
+    [args] = window_calls
+    assert (args.runtime, args.source, args.model, args.swap_after) == (
+        "litert",
+        "photo.jpg",
+        None,
+        5.0,
+    )
+    assert "CAMAPP_RUNTIME" not in os.environ  # passed along, not through the environment
+
+
+def test_a_source_named_like_a_command_is_a_source(window_calls):
+    assert main(["--source", "models"]) == 0
+    assert window_calls[0].source == "models"
+
+
+def test_run_command_keeps_working_and_takes_options_from_both_sides(window_calls):
+    assert main(["run", "--source", "0", "--threads", "2"]) == 0
+    assert main(["--source", "a.mp4", "--model", "m1", "run", "--model", "m2"]) == 0
+    first, second = window_calls
+    assert (first.source, first.threads, first.fullscreen) == ("0", 2, False)
+    assert (second.source, second.model) == ("a.mp4", "m2")
+
+
+def test_a_window_option_before_another_command_is_a_usage_error(window_calls, capsys):
+    assert main(["--model", "m", "classify", "cat.jpg"]) == 2
+    assert "--model: window options go after 'camapp run'" in capsys.readouterr().err
+    assert window_calls == []
+
+
+def test_top_level_help_lists_the_run_options(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--source SOURCE" in out and "--fullscreen" in out and "classify" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["run"],
+        ["info"],
+        ["classify", "x.jpg"],
+        ["eval", "dir"],
+        ["models"],
+        ["models", "list"],
+        ["models", "install"],
+        ["models", "verify"],
+        ["models", "dirs"],
+        ["bench"],
+    ],
+)
+def test_verbose_and_quiet_are_accepted_by_every_command(argv):
+    from camapp.cli.parser import build_parser, parse_args
+
+    parser = build_parser()
+    assert parse_args(parser, ["-v", *argv]).verbose == 1
+    after = parse_args(parser, [*argv, "-q", "-q"])
+    assert (after.verbose, after.quiet) == (0, 2)
+    assert parse_args(parser, ["--verbose", *argv, "--quiet"]).quiet == 1
+
+
+@pytest.mark.parametrize(
+    "argv", [["--bogus"], ["models", "frobnicate"], ["classify"], ["--mode", "x"]]
+)
+def test_usage_errors_exit_with_2(argv, capsys):
+    assert main(argv) == 2
+    assert "usage: camapp" in capsys.readouterr().err
+
+
+def test_an_unknown_model_id_is_a_failure_not_a_usage_error(models_dir, capsys):
+    code = main(
+        ["--models-dir", str(models_dir), "classify", str(IMAGES / "cat.bmp"), "--model", "nope"]
+    )
+    assert code == 1
+    assert capsys.readouterr().err.startswith("camapp: unknown model id 'nope'")
+
+
+def _broken_catalog(monkeypatch, exc: BaseException) -> None:
+    from camapp.store.catalog import Catalog
+
+    def load(path=None):
+        raise exc
+
+    monkeypatch.setattr(Catalog, "load", staticmethod(load))
+
+
+def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch, capsys):
+    _broken_catalog(monkeypatch, RuntimeError("boom"))
+    assert main(["models", "list"]) == 1
+    assert capsys.readouterr().err == "camapp: RuntimeError: boom (run with -v for details)\n"
+
+
+def test_verbose_shows_the_traceback_of_an_unexpected_error(monkeypatch, capsys):
+    _broken_catalog(monkeypatch, RuntimeError("boom"))
+    assert main(["models", "list", "-v"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert err.rstrip().endswith("camapp: RuntimeError: boom (run with -v for details)")
+
+
+def test_ctrl_c_exits_with_130(monkeypatch, capsys):
+    _broken_catalog(monkeypatch, KeyboardInterrupt())
+    assert main(["models", "list"]) == 130
+    assert capsys.readouterr().err == "camapp: interrupted\n"
+
+
+def test_quiet_levels_hide_info_then_warnings_but_never_errors(capsys):
+    import logging
+
+    from camapp.cli.logs import configure_logging
+
+    log = logging.getLogger("camapp.test")
+    for verbosity, shown in ((0, "iwe"), (-1, "we"), (-2, "e"), (1, "diwe")):
+        configure_logging(verbosity)
+        log.debug("d")
+        log.info("i")
+        log.warning("w")
+        log.error("e")
+        lines = capsys.readouterr().err.splitlines()
+        assert lines == [f"camapp: {c}" for c in shown], verbosity
+    configure_logging()
+
+
+def test_models_list_loads_neither_opencv_numpy_runtime_nor_qt(models_dir):
+    code = (
+        "import io, sys, contextlib\n"
+        "from camapp.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['--models-dir', {str(models_dir)!r}, 'models', 'list']) == 0\n"
+        "heavy = ('cv2', 'numpy', 'ai_edge_litert', 'tflite_runtime', 'PyQt6')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

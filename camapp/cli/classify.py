@@ -1,0 +1,55 @@
+"""``camapp classify``: the top-k classes of photos, as text or one JSON object per photo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from camapp.cli.common import default_model, open_classifier, open_store
+
+log = logging.getLogger(__name__)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Classifies each image of ``args.images`` with one model.
+
+    Returns:
+        0, or 1 when an image could not be read (the others are still classified).
+
+    Raises:
+        CamappError: For an unknown or unusable model, or an unreadable ``--roi``.
+    """
+    import cv2
+
+    from camapp.base.roi import ROI
+
+    store = open_store(args)
+    roi = ROI.parse(args.roi) if args.roi else ROI.central(0.875)
+    spec = args.model or default_model(store)
+    failures = 0
+    with open_classifier(store, spec, args, args.labels) as classifier:
+        for name in args.images:
+            image = cv2.imread(name, cv2.IMREAD_COLOR) if Path(name).is_file() else None
+            if image is None:
+                why = "not found" if not Path(name).exists() else "not a readable image"
+                log.error("%s: %s; check the path", name, why)
+                failures += 1
+                continue
+            result = classifier.classify(image, roi, top_k=args.top_k)
+            if args.json:
+                record = {
+                    "image": name,
+                    "model": classifier.name,
+                    "labels": list(result.labels),
+                    "scores": [round(s, 6) for s in result.scores],
+                    "indices": list(result.indices),
+                    "timings_ms": result.timings.as_dict(),
+                }
+                print(json.dumps(record))
+            else:
+                print(f"{name} ({classifier.name}, {result.timings.total_ms:.1f} ms)")
+                for label, score in zip(result.labels, result.scores):
+                    print(f"  {score * 100:6.2f}%  {label}")
+    return 1 if failures else 0

@@ -1,0 +1,55 @@
+"""``main``: parse, dispatch, and turn every failure into one line and an exit status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from camapp.base.errors import CamappError
+from camapp.cli.logs import configure_logging
+from camapp.cli.parser import build_parser, parse_args
+
+log = logging.getLogger(__name__)
+
+#: Exit statuses: success, a failure, a usage error (argparse's own), Ctrl+C.
+OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the ``camapp`` command line.
+
+    Args:
+        argv: The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 1 for a failure (reported as one ``camapp: ...`` line
+        on stderr; unexpected exceptions name their type, with the traceback at ``-v``), 2
+        for a usage error, 130 when interrupted.
+    """
+    configure_logging()  # errors while parsing are reported like any other
+    try:
+        args = parse_args(build_parser(), argv)
+        configure_logging(args.verbose - args.quiet)
+        return int(args.handler(args))
+    except SystemExit as exc:  # argparse: 0 after --help, 2 for a usage error
+        return _status(exc)
+    except CamappError as exc:
+        log.debug("details:", exc_info=True)
+        log.error("%s", exc)
+        return FAILURE
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, said in one line
+        log.debug("unexpected error:", exc_info=True)
+        log.error("%s: %s (run with -v for details)", type(exc).__name__, exc)
+        return FAILURE
+
+
+def _status(exc: SystemExit) -> int:
+    if exc.code is None:
+        return OK
+    if isinstance(exc.code, int):
+        return exc.code
+    log.error("%s", exc.code)  # sys.exit("message") reports it and fails
+    return FAILURE
