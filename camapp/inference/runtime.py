@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from camapp.base.errors import CamappError
+
+log = logging.getLogger(__name__)
 
 #: Runtime names accepted by ``--runtime``; ``auto`` tries them in this order.
 RUNTIMES = ("litert", "tflite-runtime")
@@ -90,8 +93,12 @@ def load_runtime(name: str | None = None) -> Runtime:
     """Returns the runtime called ``name``, or the first available one for ``auto``.
 
     Args:
-        name: ``auto`` (default, also from ``$CAMAPP_RUNTIME``), ``litert`` or
-            ``tflite-runtime``.
+        name: ``auto``, ``litert`` or ``tflite-runtime``. ``None`` reads ``$CAMAPP_RUNTIME``,
+            a user setting (camapp passes ``--runtime`` here, never through the environment),
+            and defaults to ``auto``.
+
+    Returns:
+        The loaded runtime (cached: a second call returns the same one).
 
     Raises:
         CamappError: When the runtime is unknown or not installed.
@@ -100,12 +107,11 @@ def load_runtime(name: str | None = None) -> Runtime:
     if name == "tflite_runtime":
         name = "tflite-runtime"
     if name == "auto":
-        errors = []
         for candidate in RUNTIMES:
             try:
                 return _load(candidate)
             except CamappError as exc:
-                errors.append(str(exc))
+                log.debug("runtime %s: %s", candidate, exc)
         raise CamappError("no TFLite runtime is installed", _INSTALL_HINT)
     if name not in _MODULES:
         raise CamappError(
