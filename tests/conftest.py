@@ -121,8 +121,11 @@ def private_settings(tmp_path, monkeypatch):
 
 @pytest.fixture
 def open_window(qtbot, store):
-    """Builds a shown :class:`MainWindow`; closes it (joining its threads) afterwards."""
-    from camapp.ui.app import make_options_factory
+    """Builds a shown :class:`MainWindow` over a real session; closes it afterwards.
+
+    Waits until the first source has opened (or failed), as a user would before acting.
+    """
+    from camapp.ui.app import make_session
     from camapp.ui.window import MainWindow
 
     windows: list[MainWindow] = []
@@ -139,12 +142,13 @@ def open_window(qtbot, store):
         }
         values.update(settings)
         args = argparse.Namespace(runtime=None, model=None, labels=None, no_xnnpack=False)
-        window = MainWindow(store, make_options_factory(store, args, values), values)
+        window = MainWindow(make_session(store, args, values), values)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
         window.windowHandle().requestActivate()  # shortcuts need the active window
         qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        qtbot.waitUntil(lambda: not window.source_pending, timeout=5000)
         windows.append(window)
         return window
 

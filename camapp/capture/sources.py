@@ -134,6 +134,7 @@ class FrameSource:
         self.finished = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._released = False
 
     # Lifecycle ---------------------------------------------------------------------------
     def start(self) -> FrameSource:
@@ -145,12 +146,22 @@ class FrameSource:
         return self
 
     def close(self, timeout: float = 2.0) -> None:
-        """Stops and joins the capture thread; idempotent."""
+        """Stops and joins the capture thread; idempotent.
+
+        Whoever owns a capture is the only one who touches it: a threaded source releases
+        its device on its own thread as the thread ends. A thread still blocked in a read
+        after ``timeout`` (a stalled stream) is left to release it when the read returns;
+        releasing it from here while it reads would crash inside OpenCV.
+        """
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._release()
+        thread, self._thread = self._thread, None
+        if thread is None:
+            if not self._released:
+                self._released = True
+                self._release()
+            return
+        if thread is not threading.current_thread():
+            thread.join(timeout)
 
     def __enter__(self) -> FrameSource:
         return self.start()
@@ -178,6 +189,13 @@ class FrameSource:
 
     # Subclass hooks ----------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._capture_loop()
+        finally:
+            self._released = True
+            self._release()
+
+    def _capture_loop(self) -> None:
         counter = 0
         while not self._stop.is_set():
             try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
 from camapp.inference.labels import align_labels, read_labels, short_label
 from camapp.inference.options import ClassifierOptions
+from camapp.inference.results import Category, Classification, Timings
 from camapp.inference.runtime import Runtime, default_threads, load_runtime
 
 #: Ops that pass a tensor through unchanged in meaning (walked over to find a softmax).
@@ -25,66 +26,39 @@ _PASS_THROUGH_OPS = {"RESHAPE", "SQUEEZE", "QUANTIZE", "DEQUANTIZE"}
 _INPUT_DTYPES = (np.uint8, np.int8, np.float32)
 
 
-@dataclass(frozen=True)
-class Timings:
-    """Milliseconds spent in each stage of one classification."""
-
-    preprocess_ms: float
-    invoke_ms: float
-    postprocess_ms: float
-
-    @property
-    def total_ms(self) -> float:
-        return self.preprocess_ms + self.invoke_ms + self.postprocess_ms
-
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "preprocess": round(self.preprocess_ms, 3),
-            "invoke": round(self.invoke_ms, 3),
-            "postprocess": round(self.postprocess_ms, 3),
-            "total": round(self.total_ms, 3),
-        }
-
-
-@dataclass(frozen=True)
-class Classification:
-    """The top-k answer for one crop; immutable so it can cross threads."""
-
-    indices: tuple[int, ...]
-    labels: tuple[str, ...]
-    scores: tuple[float, ...]
-    timings: Timings
-
-    @property
-    def top_label(self) -> str:
-        return self.labels[0] if self.labels else ""
-
-    @property
-    def top_score(self) -> float:
-        return self.scores[0] if self.scores else 0.0
+#: File descriptor 2 is one per process: only one model load at a time may redirect it.
+_STDERR_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
 def _captured_stderr() -> Iterator[list[str]]:
-    """Captures what the C++ runtime prints on fd 2 (its INFO lines and error details)."""
+    """Captures what the C++ runtime prints on fd 2 (its INFO lines and error details).
+
+    The runtime writes straight to file descriptor 2, so the only way to read its error
+    details is to point fd 2 at a temporary file for the moment of the load. That is
+    process-wide state: loads on two threads at once (compare mode starts exactly that)
+    would each save and restore the other's redirection and leave fd 2 pointing at a
+    deleted file. One lock makes every redirection a whole save-redirect-restore in turn.
+    """
     captured: list[str] = []
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield captured
-        return
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 2)
+    with _STDERR_LOCK:
         try:
+            saved = os.dup(2)
+        except OSError:
             yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            text = tmp.read().decode("utf-8", "replace")
-            captured.extend(
-                line for line in text.splitlines() if line and not line.startswith("INFO:")
-            )
+            return
+        with tempfile.TemporaryFile(mode="w+b") as tmp:
+            os.dup2(tmp.fileno(), 2)
+            try:
+                yield captured
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                tmp.seek(0)
+                text = tmp.read().decode("utf-8", "replace")
+                captured.extend(
+                    line for line in text.splitlines() if line and not line.startswith("INFO:")
+                )
 
 
 class _Stage:
@@ -334,13 +308,11 @@ class Classifier:
         self.invoke()
         t2 = time.perf_counter()
         indices, scores = self.postprocess(top_k, threshold)
-        labels = tuple(self.short_labels[i] for i in indices)
+        labels = self.short_labels
+        categories = tuple(Category(i, s, labels[i]) for i, s in zip(indices, scores))
         t3 = time.perf_counter()
         return Classification(
-            indices=tuple(indices),
-            labels=labels,
-            scores=tuple(scores),
-            timings=Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3),
+            categories, Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
         )
 
 

@@ -13,60 +13,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from camapp.base.errors import CamappError
+from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
+from camapp.base.types import Mode
+from camapp.capture.relay import RelaySource
 from camapp.capture.sources import Frame, FrameSource, LatestSlot
-from camapp.inference.classifier import Classification, Classifier, ClassifierOptions
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What is loaded now: reported with ``on_model_changed``."""
-
-    spec: str
-    name: str
-    generation: int
-    load_ms: float
-    input_size: tuple[int, int]
-    input_dtype: str
-    threads: int
-    xnnpack: bool
-    runtime: str
-    labels: tuple[str, ...]
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One answer, immutable so it can cross threads.
-
-    Attributes:
-        frame_id: Id of the frame that was classified.
-        generation: Model generation that produced it.
-        model: Spec (catalog id or path) of that model.
-        classification: Labels, scores, indices and stage timings.
-        roi: The box that was classified.
-        frame_timestamp: Capture time of the frame (monotonic).
-        timestamp: When the answer was ready (monotonic).
-        tag: Which worker produced it (compare mode runs two).
-    """
-
-    frame_id: int
-    generation: int
-    model: str
-    classification: Classification
-    roi: ROI
-    frame_timestamp: float
-    timestamp: float
-    tag: str = ""
-
-    @property
-    def latency_ms(self) -> float:
-        """Capture-to-answer latency."""
-        return (self.timestamp - self.frame_timestamp) * 1e3
+from camapp.inference.classifier import Classifier
+from camapp.inference.options import ClassifierOptions
+from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction
 
 
 @dataclass(frozen=True)
@@ -76,61 +33,34 @@ class _Loaded:
     spec: str
     classifier: Classifier
     load_ms: float
-    seq: int
-
-
-class Listener(Protocol):
-    """How the core reports; the UI turns these calls into Qt signals (called from worker)."""
-
-    def on_prediction(self, prediction: Prediction) -> None: ...
-
-    def on_model_changed(self, info: ModelInfo) -> None: ...
-
-    def on_error(self, message: str) -> None: ...
-
-    def on_status(self, message: str) -> None: ...
-
-
-class NullListener:
-    """A listener that ignores everything (benchmarks count predictions themselves)."""
-
-    def on_prediction(self, prediction: Prediction) -> None:
-        pass
-
-    def on_model_changed(self, info: ModelInfo) -> None:
-        pass
-
-    def on_error(self, message: str) -> None:
-        pass
-
-    def on_status(self, message: str) -> None:
-        pass
+    token: object
 
 
 #: Turns a model spec (catalog id or path) and thread count into classifier options.
-OptionsFactory = Callable[[str, int | None], ClassifierOptions]
+OptionsFactory = Callable[[str, "int | None"], ClassifierOptions]
 
 
 class InferenceWorker:
-    """Owns one classifier on one named thread.
+    """Owns one classifier on one named thread, and one model loader.
 
     Args:
         source: Where frames come from.
-        listener: Receives predictions, model changes, errors and status (on this thread).
-        options_for: Resolves a model spec into :class:`ClassifierOptions`.
+        listener: Receives predictions, model changes, errors and status (on core threads).
+        options_for: Resolves a model spec and thread count into :class:`ClassifierOptions`.
         roi: Initial box.
         top_k: Labels per prediction.
         threshold: Lowest score reported.
         mode: ``continuous`` or ``click`` (classify only on :meth:`recognise_once`).
         threads: Interpreter threads (``None``: every core).
-        tag: Names the thread and tags predictions (compare mode).
-        frame_stride: Classify every n-th new frame only (compare mode alternation).
+        tag: Names the threads and tags predictions (compare mode).
+        synchronous: Load models inside :meth:`request_model` (tests): the new model is
+            ready to swap in when the call returns.
     """
 
     def __init__(
         self,
         source: FrameSource,
-        listener: Listener,
+        listener: Listener | None,
         options_for: OptionsFactory,
         roi: ROI | None = None,
         top_k: int = 5,
@@ -138,27 +68,29 @@ class InferenceWorker:
         mode: str = "continuous",
         threads: int | None = None,
         tag: str = "",
+        synchronous: bool = False,
     ) -> None:
         self.source = source
-        self.listener = listener
+        self.listener: Listener = listener if listener is not None else NullListener()
         self._options_for = options_for
         self.tag = tag
+        suffix = f"-{tag}" if tag else ""
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._roi = roi or ROI.full()
-        self._top_k = top_k
-        self._threshold = threshold
-        self._mode = mode
+        self._top_k = max(1, int(top_k))
+        self._threshold = float(threshold)
+        self._mode = Mode.parse(mode)
         self._threads = threads
         self._dirty = True
         self._click_pending = False
         self._classifier: Classifier | None = None
         self._model_spec = ""
         self._pending: _Loaded | None = None
-        self._request_seq = 0
-        self._loader: threading.Thread | None = None
-        self._loading: str | None = None
+        self._loader = LatestOnlyExecutor(f"camapp-model-loader{suffix}", synchronous)
+        self._loading: tuple[object, str] | None = None
+        self._thread_name = f"camapp-inference{suffix}"
         self.generation = 0
         self.meter = RateMeter()
         self.predictions = 0
@@ -172,8 +104,7 @@ class InferenceWorker:
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> InferenceWorker:
         if self._thread is None:
-            name = f"camapp-inference{'-' + self.tag if self.tag else ''}"
-            self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+            self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
             self._thread.start()
         return self
 
@@ -182,12 +113,13 @@ class InferenceWorker:
         self._stop.set()
         self._wake.set()
         self.source.slot.unsubscribe(self._wake)
-        for thread in (self._loader, self._thread):
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout)
-        self._thread = self._loader = None
+        self._loader.close(timeout)
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
         with self._lock:
             pending, self._pending = self._pending, None
+            self._loading = None
         if pending is not None:
             pending.classifier.close()
         if self._classifier is not None:
@@ -196,7 +128,8 @@ class InferenceWorker:
 
     @property
     def threads(self) -> list[threading.Thread]:
-        return [t for t in (self._thread, self._loader) if t is not None]
+        """The threads this worker owns and joins on :meth:`close`."""
+        return [t for t in (self._thread, self._loader.thread) if t is not None]
 
     # -- requests from any thread ---------------------------------------------------------
     def set_roi(self, roi: ROI) -> None:
@@ -229,15 +162,22 @@ class InferenceWorker:
         self._wake.set()
 
     def set_mode(self, mode: str) -> None:
-        if mode not in ("continuous", "click"):
-            raise CamappError(f"unknown mode '{mode}'", "use continuous or click")
+        """``continuous`` or ``click``.
+
+        Raises:
+            CamappError: For any other mode.
+        """
+        try:
+            parsed = Mode.parse(mode)
+        except ValueError as exc:
+            raise CamappError(str(exc)) from None
         with self._lock:
-            self._mode = mode
+            self._mode = parsed
             self._dirty = True
         self._wake.set()
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         return self._mode
 
     def recognise_once(self) -> None:
@@ -251,12 +191,18 @@ class InferenceWorker:
         return self._model_spec
 
     @property
+    def classifier(self) -> Classifier | None:
+        """The classifier answering now (only the worker thread may use it)."""
+        return self._classifier
+
+    @property
     def loading(self) -> str | None:
         """The spec being loaded, if any."""
-        return self._loading
+        with self._lock:
+            return self._loading[1] if self._loading else None
 
     def request_model(self, spec: str, threads: int | None = None) -> None:
-        """Loads ``spec`` in the background; the current model runs until it is ready.
+        """Loads ``spec`` on the loader thread; the current model runs until it is ready.
 
         A newer request supersedes an older one still loading (even of the same model with
         other threads). Errors are reported with ``on_error`` and leave the current model
@@ -264,54 +210,44 @@ class InferenceWorker:
         """
         if threads is not None:
             self._threads = threads
+        threads = self._threads
+        token = object()  # identifies this request in ``_loading`` and in the loaded result
         with self._lock:
-            self._request_seq += 1
-            seq = self._request_seq
-            self._loading = spec
-        previous = self._loader
-        loader = threading.Thread(
-            target=self._load,
-            args=(spec, self._threads, previous, seq),
-            name=f"camapp-model-loader{'-' + self.tag if self.tag else ''}",
-            daemon=True,
-        )
-        self._loader = loader
-        loader.start()
+            self._loading = (token, spec)
+        self._loader.submit(lambda current: self._load(spec, threads, current, token))
 
     def load_now(self, spec: str) -> ModelInfo:
         """Loads a model synchronously before :meth:`start` (CLI and benchmarks)."""
         started = time.perf_counter()
         classifier = Classifier.create(self._options_for(spec, self._threads))
         load_ms = (time.perf_counter() - started) * 1e3
-        self._install(_Loaded(spec, classifier, load_ms, self._request_seq))
-        return self._info(spec, classifier, load_ms)
+        return self._install(_Loaded(spec, classifier, load_ms, None))
 
     # -- loader and worker threads --------------------------------------------------------
-    def _current(self, seq: int) -> bool:
-        return seq == self._request_seq and not self._stop.is_set()
-
     def _load(
-        self, spec: str, threads: int | None, previous: threading.Thread | None, seq: int
+        self, spec: str, threads: int | None, current: Callable[[], bool], token: object
     ) -> None:
-        if previous is not None:
-            previous.join()
-        if not self._current(seq):
+        """Runs on the loader thread (or the caller's, when synchronous)."""
+        if not current() or self._stop.is_set():
             return
         started = time.perf_counter()
         try:
             classifier = Classifier.create(self._options_for(spec, threads))
         except Exception as exc:  # noqa: BLE001 - report anything, keep the old model
             with self._lock:
-                if seq == self._request_seq:
+                if self._loading and self._loading[0] is token:
                     self._loading = None
-            reason = str(exc) if isinstance(exc, CamappError) else f"{type(exc).__name__}: {exc}"
-            self.listener.on_error(
-                f"cannot load {spec}: {reason}; still running {self._model_spec or 'nothing'}"
-            )
+            if current():
+                reason = (
+                    str(exc) if isinstance(exc, CamappError) else f"{type(exc).__name__}: {exc}"
+                )
+                self.listener.on_error(
+                    f"cannot load {spec}: {reason}; still running {self._model_spec or 'nothing'}"
+                )
             return
-        loaded = _Loaded(spec, classifier, (time.perf_counter() - started) * 1e3, seq)
+        loaded = _Loaded(spec, classifier, (time.perf_counter() - started) * 1e3, token)
         with self._lock:
-            stale = not self._current(seq)
+            stale = not current() or self._stop.is_set()
             old = None
             if not stale:
                 old, self._pending = self._pending, loaded
@@ -322,7 +258,7 @@ class InferenceWorker:
             old.classifier.close()
         self._wake.set()
 
-    def _install(self, loaded: _Loaded) -> None:
+    def _install(self, loaded: _Loaded) -> ModelInfo:
         old = self._classifier
         self._classifier = loaded.classifier
         self._model_spec = loaded.spec
@@ -330,11 +266,13 @@ class InferenceWorker:
         self.meter = RateMeter()
         with self._lock:
             self._dirty = True
-            if loaded.seq == self._request_seq:
+            if self._loading and self._loading[0] is loaded.token:
                 self._loading = None
         if old is not None:
             old.close()
-        self.listener.on_model_changed(self._info(loaded.spec, loaded.classifier, loaded.load_ms))
+        info = self._info(loaded.spec, loaded.classifier, loaded.load_ms)
+        self.listener.on_model_changed(info)
+        return info
 
     def _info(self, spec: str, classifier: Classifier, load_ms: float) -> ModelInfo:
         return ModelInfo(
@@ -349,6 +287,7 @@ class InferenceWorker:
             runtime=f"{classifier.runtime.name} {classifier.runtime.version}",
             labels=tuple(classifier.labels),
             notes=tuple(classifier.notes),
+            tag=self.tag,
         )
 
     def _run(self) -> None:
@@ -380,7 +319,7 @@ class InferenceWorker:
         if frame is None:
             return None
         with self._lock:
-            if self._mode == "click":
+            if self._mode is Mode.CLICK:
                 if not self._click_pending:
                     return None
                 self._click_pending = False
@@ -422,26 +361,12 @@ class InferenceWorker:
         return {"inference_fps": meter.rate(), "inference_ms": meter.median()}
 
 
-class RelaySource(FrameSource):
-    """The frames another worker has just classified (compare mode).
-
-    Set ``worker_a.relay = relay.slot`` and give ``relay`` to the second worker: it then
-    classifies the same frames (same ids, same ROI) while the first moves on to the next.
-    Latest wins here too: when the second model is slower it skips frames.
-    """
-
-    kind = "relay"
-    is_still = True
-
-    def __init__(self, name: str = "relay") -> None:
-        super().__init__(name)
-
-
 __all__ = [
-    "RelaySource",
     "InferenceWorker",
     "Listener",
     "ModelInfo",
     "NullListener",
+    "OptionsFactory",
     "Prediction",
+    "RelaySource",
 ]

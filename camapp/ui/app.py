@@ -15,11 +15,10 @@ from PyQt6.QtWidgets import QApplication
 from camapp.base.config import app_defaults, atomic_write, load_settings, save_yaml, settings_path
 from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
-from camapp.inference.classifier import ClassifierOptions
-from camapp.pipeline.worker import OptionsFactory
+from camapp.pipeline.session import Session
 from camapp.store.catalog import Catalog
-from camapp.store.firstrun import ensure_default_models
-from camapp.store.model_store import ModelStore, text_progress
+from camapp.store.install import ensure_default_models, text_progress
+from camapp.store.model_store import ModelStore
 from camapp.ui.window import MainWindow
 
 #: Keys of the settings file the window owns (saved on exit).
@@ -48,26 +47,36 @@ def choose_model(store: ModelStore, wanted: str, explicit: bool) -> tuple[str, s
     return fallback, f"model {wanted} is not installed; showing {fallback} instead"
 
 
-def make_options_factory(
-    store: ModelStore, args: argparse.Namespace, settings: dict[str, Any]
-) -> OptionsFactory:
-    """Classifier options for a spec: threads, XNNPACK, runtime, and ``--labels`` if given."""
-    runtime = args.runtime or settings.get("runtime")
-    runtime = None if runtime in (None, "", "auto") else str(runtime)
+def make_session(store: ModelStore, args: argparse.Namespace, settings: dict[str, Any]) -> Session:
+    """The session the window drives: source, model, box and choices from ``settings``."""
+    runtime = getattr(args, "runtime", None) or settings.get("runtime")
     xnnpack = bool(settings.get("xnnpack", True)) and not getattr(args, "no_xnnpack", False)
-    cli_model, cli_labels = getattr(args, "model", None), getattr(args, "labels", None)
+    return Session(
+        source=str(settings["source"]) if settings.get("source") is not None else None,
+        model=str(settings.get("model") or "") or None,
+        roi=_roi_from(settings.get("roi")),
+        store=store,
+        threads=int(settings.get("threads") or 0) or None,
+        xnnpack=xnnpack,
+        runtime=str(runtime) if runtime else None,
+        labels=getattr(args, "labels", None),
+        top_k=int(settings.get("top_k") or 5),
+        threshold=float(settings.get("threshold") or 0.0),
+        mode="click" if settings.get("mode") == "click" else "continuous",
+        compare=str(settings["compare"]) if settings.get("compare") else None,
+    )
 
-    def options_for(spec: str, threads: int | None) -> ClassifierOptions:
-        labels = cli_labels if cli_labels and spec == cli_model else None
-        return store.options_for(
-            spec,
-            labels=labels,
-            num_threads=threads or None,
-            use_xnnpack=xnnpack,
-            runtime=runtime,
-        )
 
-    return options_for
+def _roi_from(value: object) -> ROI:
+    """The saved ROI (a list or ``"L,T,R,B"``), or the default box when unreadable."""
+    try:
+        if isinstance(value, str):
+            return ROI.parse(value)
+        if isinstance(value, (list, tuple)) and len(value) == 4:
+            return ROI.clamped(*[float(v) for v in value])
+    except (CamappError, TypeError, ValueError):
+        pass
+    return ROI.clamped(0.3, 0.2, 0.7, 0.8)
 
 
 def write_stats(window: MainWindow, path: str | Path) -> dict[str, Any]:
@@ -134,13 +143,9 @@ def run_app(args: argparse.Namespace) -> int:
     app = existing or QApplication(sys.argv[:1] or ["camapp"])
     app.setApplicationName("camapp")
     app.setDesktopFileName("camapp")
-    window = MainWindow(
-        store,
-        make_options_factory(store, args, settings),
-        settings,
-        started=started,
-        warnings=warnings,
-    )
+    session = make_session(store, args, settings)
+    session.started = started
+    window = MainWindow(session, settings, warnings=warnings)
     # Our own application runs until the window closes. An application someone else owns
     # (tests, an embedding program) is left running: a local loop waits for the window,
     # because QApplication.quit() would also close and disable every other window.

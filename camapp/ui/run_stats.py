@@ -1,0 +1,129 @@
+"""What the window measured in a run, for the status line and ``--stats-json``."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from camapp.pipeline.events import Prediction
+
+if TYPE_CHECKING:
+    from camapp.ui.window import MainWindow
+
+
+class RunRecorder:
+    """Counts what was put on screen and combines it with the session's statistics.
+
+    Rates in :meth:`run_stats` are averaged from the first frame shown (start-up excluded);
+    :meth:`rates` gives the last second.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.predictions_shown = 0
+        self.stale_dropped = 0
+        self.first_prediction_time: float | None = None
+        self._measure_start: tuple[float, int, int, int] | None = None
+
+    def prediction_shown(self, prediction: Prediction) -> None:
+        self.predictions_shown += 1
+        if self.first_prediction_time is None:
+            self.first_prediction_time = time.monotonic()
+
+    def model_changed(self) -> None:
+        """A new model: nothing to reset here (the session keeps per-model histories)."""
+
+    def restart_rates(self) -> None:
+        """A new source: averages start again from its first frame."""
+        self._measure_start = None
+
+    def tick(self) -> None:
+        """Called by the window's stats timer: starts the averages at the first frame."""
+        w = self.window
+        if self._measure_start is None and w.video.frames_shown:
+            self._measure_start = (
+                time.monotonic(),
+                w.source.fps.count,
+                w.video.frames_shown,
+                self.predictions_shown,
+            )
+
+    def rates(self) -> dict[str, float]:
+        """Frame rates over the last second: camera, display, inference, and inference ms."""
+        w = self.window
+        stats = w.session.worker.stats()
+        return {
+            "camera_fps": w.source.fps.rate(),
+            "display_fps": w.video.display_meter.rate(),
+            "inference_fps": stats["inference_fps"],
+            "inference_ms": stats["inference_ms"],
+        }
+
+    def run_stats(self) -> dict[str, Any]:
+        """Statistics of this run for ``--stats-json``."""
+        w = self.window
+        session = w.session.stats()
+        now = time.monotonic()
+        started = w.session.started
+        camera = display = inference = 0.0
+        if self._measure_start is not None:
+            t0, cam0, disp0, pred0 = self._measure_start
+            span = max(now - t0, 1e-6)
+            camera = (w.source.fps.count - cam0) / span
+            display = (w.video.frames_shown - disp0) / span
+            inference = (self.predictions_shown - pred0) / span
+        last = w.last_prediction
+        top_k = [
+            {"label": c.label, "score": round(c.score, 6)}
+            for c in (last.categories if last else ())
+        ]
+        steady_from = w.video.first_frame_time or started
+        stall = w.stall_monitor
+        swaps = [
+            {
+                "model": swap.model,
+                "requested_s": round(swap.requested - started, 3),
+                "answered_after_s": round(swap.answered_after_s, 3)
+                if swap.answered_after_s is not None
+                else None,
+                "load_ms": round(swap.load_ms, 1),
+                "max_gui_stall_ms": round(
+                    stall.max_between(swap.requested, (swap.changed or now) + 0.5), 1
+                ),
+            }
+            for swap in session.swaps[1:]
+        ]
+        primary, compare = session.primary, session.compare
+        first = self.first_prediction_time
+        return {
+            "camera_fps": round(camera, 2),
+            "display_fps": round(display, 2),
+            "inference_fps": round(inference, 2),
+            "inference_ms_p50": primary.inference_ms_p50,
+            "inference_ms_p95": primary.inference_ms_p95,
+            "predictions": self.predictions_shown,
+            "first_prediction_s": round(first - started, 3) if first else None,
+            "max_gui_stall_ms": round(stall.max_between(steady_from), 1),
+            "max_gui_stall_startup_ms": round(stall.max_between(0, steady_from), 1),
+            "max_gui_stall_during_swap_ms": max(
+                (s["max_gui_stall_ms"] for s in swaps), default=None
+            ),
+            "model": primary.model,
+            "model_load_ms": primary.load_ms,
+            "threads": primary.threads,
+            "top_k": top_k,
+            "last_second": {k: round(v, 2) for k, v in self.rates().items()},
+            "stale_predictions_dropped": self.stale_dropped + session.stale_dropped,
+            "swaps": swaps,
+            "compare": {
+                "model": compare.model,
+                "threads": compare.threads,
+                "predictions": compare.predictions,
+                "inference_ms_p50": compare.inference_ms_p50,
+                "inference_fps": compare.inference_fps,
+            }
+            if compare is not None and compare.model
+            else None,
+            "source": session.source,
+            "duration_s": round(now - started, 3),
+        }
