@@ -243,7 +243,7 @@ def test_unpaced_synthetic_source_stays_one_frame_ahead_of_its_consumer():
 
 
 def test_compare_mode_second_model_classifies_the_same_frames(store, scene_video):
-    from camapp.pipeline.worker import RelaySource
+    from camapp.capture.relay import RelaySource
 
     source = VideoSource(str(scene_video), loop=True, realtime=True).start()
     relay = RelaySource()

@@ -16,7 +16,7 @@ from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PyQt6.QtGui import QDropEvent  # noqa: E402
 
 from camapp.base.roi import ROI  # noqa: E402
-from camapp.pipeline.worker import Prediction  # noqa: E402
+from camapp.pipeline.events import Prediction  # noqa: E402
 from camapp.ui.window import MainWindow  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("private_settings")]

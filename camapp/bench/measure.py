@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the CLI imports this module for every command: keep imports
     from camapp.bench.evaluate import LabelledImage
     from camapp.inference.options import ClassifierOptions
     from camapp.inference.runtime import Runtime
-    from camapp.pipeline.worker import Prediction
+    from camapp.pipeline.events import Prediction
     from camapp.store.catalog import ModelEntry
     from camapp.store.model_store import ModelStore
 

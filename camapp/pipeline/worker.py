@@ -19,7 +19,6 @@ from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
 from camapp.base.types import Mode
-from camapp.capture.relay import RelaySource
 from camapp.capture.sources import Frame, FrameSource, LatestSlot
 from camapp.inference.classifier import Classifier
 from camapp.inference.options import ClassifierOptions
@@ -360,13 +359,3 @@ class InferenceWorker:
         meter = self.meter
         return {"inference_fps": meter.rate(), "inference_ms": meter.median()}
 
-
-__all__ = [
-    "InferenceWorker",
-    "Listener",
-    "ModelInfo",
-    "NullListener",
-    "OptionsFactory",
-    "Prediction",
-    "RelaySource",
-]

@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from camapp.base.config import user_data_dir
 from camapp.base.errors import CamappError
@@ -224,17 +224,3 @@ class ModelStore:
         return install(self, entries, source, allow_unverified, force, progress)
 
 
-#: Names that moved to :mod:`camapp.store.install`, still importable from here meanwhile.
-_MOVED_TO_INSTALL = frozenset(
-    {"InstallResult", "Progress", "default_mirrors", "install_from", "text_progress"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy, because camapp.store.install imports this module.
-    # TODO: drop once camapp.ui imports these from camapp.store.install.
-    if name in _MOVED_TO_INSTALL:
-        from camapp.store import install
-
-        return getattr(install, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import QWidget
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
 from camapp.capture.sources import FrameSource
-from camapp.pipeline.worker import Prediction
+from camapp.pipeline.events import Prediction
 from camapp.ui.actions import gesture_keys
 
 #: Display refresh: the timer polls the source's slot this often (about 60 Hz).

@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         self.snapshot_dir: Path | None = None
         self._closed = False
         self._generation = 0
+        self._model_info: ModelInfo | None = None
+        self._compare_info: ModelInfo | None = None
         self._has_source = False
         self.source_pending = False
         self.last_error = ""
@@ -351,11 +353,12 @@ class MainWindow(QMainWindow):
 
     @property
     def model_info(self) -> ModelInfo | None:
-        return self.session.model_info
+        """The model whose answers the window shows (set when its card is shown)."""
+        return self._model_info
 
     @property
     def compare_info(self) -> ModelInfo | None:
-        return self.session.compare_info
+        return self._compare_info if self.session.compare_worker is not None else None
 
     @property
     def compare_worker(self) -> Any:
@@ -399,6 +402,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         if info.tag:
+            self._compare_info = info
             self.compare_panel.set_title(1, _threads_text(info, self._name(info)))
             return
         self._generation = info.generation
@@ -418,6 +422,7 @@ class MainWindow(QMainWindow):
         )
         for note in info.notes:
             self.statusBar().showMessage(note, 8000)
+        self._model_info = info
 
     def _on_session_error_raised(self, message: str) -> None:
         if self._closed:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from camapp.pipeline.worker import Prediction
+from camapp.pipeline.events import Prediction
 from camapp.store.catalog import ModelEntry
 from camapp.store.variants import classifiers
 from camapp.ui.panels.fps_chart import COLOURS, FpsChartView

@@ -7,7 +7,7 @@ import html
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QScrollArea, QWidget
 
-from camapp.pipeline.worker import ModelInfo
+from camapp.pipeline.events import ModelInfo
 from camapp.store.catalog import ModelEntry
 from camapp.store.variants import figure_text, phone_latency_text, short_authors
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from camapp.pipeline.worker import Prediction
+from camapp.pipeline.events import Prediction
 from camapp.ui.panels.rates import RatesPanel
 from camapp.ui.panels.score_bars import ScoreBarsView
 
