@@ -115,7 +115,8 @@ def no_thread_left_behind():
 @pytest.fixture
 def private_settings(tmp_path, monkeypatch):
     """Never touch the real home: settings and snapshots go to tmp."""
-    monkeypatch.setenv("CAMAPP_SETTINGS", str(tmp_path / "settings.yaml"))
+    monkeypatch.setenv("CAMAPP_STATE", str(tmp_path / "state.yaml"))
+    monkeypatch.setenv("CAMAPP_CONFIG", str(tmp_path / "config" / "camapp.yaml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 

@@ -9,7 +9,7 @@ import yaml
 
 pytest.importorskip("PyQt6")
 
-from conftest import CAT_LABELS, IMAGES, write_scene_video  # noqa: E402
+from conftest import CAT_LABELS, IMAGES, MIRROR, write_scene_video  # noqa: E402
 
 import camapp.ui.app as app_module  # noqa: E402
 from camapp.cli import main  # noqa: E402
@@ -34,10 +34,20 @@ STATS_KEYS = {
 
 @pytest.fixture
 def settings_file(tmp_path, monkeypatch):
-    path = tmp_path / "config" / "settings.yaml"
-    monkeypatch.setenv("CAMAPP_SETTINGS", str(path))
+    """The state file the window writes on exit (the user's config file is never written)."""
+    path = tmp_path / "state" / "state.yaml"
+    monkeypatch.setenv("CAMAPP_STATE", str(path))
+    monkeypatch.setenv("CAMAPP_CONFIG", str(tmp_path / "config" / "camapp.yaml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-home"))
+    monkeypatch.delenv("CAMAPP_SETTINGS", raising=False)
     return path
+
+
+@pytest.fixture
+def config_file(tmp_path, settings_file):
+    """The user's own config file."""
+    return tmp_path / "config" / "camapp.yaml"
 
 
 @pytest.fixture
@@ -138,9 +148,9 @@ def test_a_broken_settings_file_is_a_visible_one_line_warning_not_a_crash(
     settings_file.write_text("roi: [0.1, 0.2\nmodel: : :\n")
     assert run(models_dir, "--source", str(IMAGES / "owl.jpg"), "--quit-after", "1") == 0
     notice = windows[-1].notices.text()
-    assert "broken" in notice and "using defaults" in notice and "\n" not in notice
+    assert "broken" in notice and "\n" not in notice
     assert "broken" in capsys.readouterr().err
-    assert settings_file.with_name("settings.yaml.broken").is_file()
+    assert settings_file.with_name("state.yaml.broken").is_file()
     assert yaml.safe_load(settings_file.read_text())["source"].endswith("owl.jpg")
 
 
@@ -183,3 +193,28 @@ def test_swap_to_measures_the_gui_stall_while_the_new_model_loads(
     (swap,) = record["swaps"]
     assert swap["model"] == V3 and swap["answered_after_s"] is not None
     assert swap["max_gui_stall_ms"] < 100.0
+
+
+def test_the_users_config_file_wins_is_never_rewritten_and_a_bad_value_is_one_line(
+    qapp, models_dir, config_file, settings_file, windows, capsys
+):
+    config_file.parent.mkdir(parents=True)
+    text = (
+        "# my classroom settings\n"
+        "top_k: five\n"  # a typo: one line, and that key falls back to its default
+        "mode: click\n"
+        "tresholds: 0.5\n"  # an unknown key: one line with the closest known one
+        f"model_mirrors: [{str(MIRROR)!r}]\n"
+    )
+    config_file.write_text(text)
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("mode: continuous\ntop_k: 3\n")  # remembered; the config wins
+    assert run(models_dir, "--source", str(IMAGES / "owl.jpg"), "--quit-after", "0.5") == 0
+    window = windows[-1]
+    err = capsys.readouterr().err
+    assert "top_k: 'five' is not a whole number" in err and "Traceback" not in err
+    assert "tresholds" in err and "threshold" in err
+    assert window.session.mode == "click"
+    assert window.session.top_k == 3  # the config's value was bad: the remembered one stays
+    assert config_file.read_text() == text  # byte for byte: the app never writes it
+    assert yaml.safe_load(settings_file.read_text())["mode"] == "click"

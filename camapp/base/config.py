@@ -87,7 +87,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -117,30 +117,3 @@ def save_yaml(path: str | Path, data: dict[str, Any], header: str = "") -> None:
 def app_defaults() -> dict[str, Any]:
     """The packaged default settings (``config/camapp.yaml``)."""
     return load_yaml(packaged_file("camapp.yaml"), what="default config")
-
-
-def settings_path() -> Path:
-    """Where the window's settings are saved (``$CAMAPP_SETTINGS`` overrides)."""
-    override = os.environ.get("CAMAPP_SETTINGS")
-    return Path(override) if override else user_config_dir() / "settings.yaml"
-
-
-def load_settings(path: str | Path | None = None) -> tuple[dict[str, Any], str | None]:
-    """Defaults overlaid with the user's saved settings.
-
-    Returns:
-        The merged settings and, when the user's file was broken, a one-line warning (the
-        broken file is kept aside as ``settings.yaml.broken`` so nothing is lost).
-    """
-    merged = app_defaults()
-    path = Path(path) if path else settings_path()
-    if not path.exists():
-        return merged, None
-    try:
-        merged.update(load_yaml(path, what="settings file"))
-    except CamappError as exc:
-        backup = path.with_name(path.name + ".broken")
-        with _suppress_oserror():
-            os.replace(path, backup)
-        return merged, f"{exc.message}; using defaults (your file was kept as {backup.name})"
-    return merged, None

@@ -274,6 +274,12 @@ def user_config_file() -> Path:
     return Path(override).expanduser() if override else config.user_config_dir() / "camapp.yaml"
 
 
+def _legacy_settings_file() -> Path:
+    """Where versions before 0.2 saved the window's choices (now read once, as state)."""
+    override = os.environ.get("CAMAPP_SETTINGS")
+    return Path(override) if override else config.user_config_dir() / "settings.yaml"
+
+
 def state_file() -> Path:
     """The state file: ``$CAMAPP_STATE``, else ``$XDG_STATE_HOME/camapp/state.yaml``."""
     override = os.environ.get("CAMAPP_STATE")
@@ -313,8 +319,9 @@ def load_settings(
     config_path = Path(config_path) if config_path else user_config_file()
     saving_to = Path(state_path) if state_path else state_file()
     reading = saving_to
-    if state_path is None and not saving_to.exists() and config.settings_path().is_file():
-        reading = config.settings_path()  # written by earlier versions: read once, never written
+    legacy = _legacy_settings_file()
+    if state_path is None and not saving_to.exists() and legacy.is_file():
+        reading = legacy  # written by earlier versions: read once, never written
     state_data = _read(reading, "state file", warnings, move_aside=reading == saving_to)
     remembered = dict(
         _checked(state_data, reading, _STATE_RULES, warnings, _STATE_DEFAULTS, _SETTING_NAMES)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # every command imports this module: heavy imports wait until used
+    from camapp.base.settings import Settings
     from camapp.inference.classifier import Classifier
     from camapp.store.model_store import ModelStore
 
@@ -52,11 +53,19 @@ def open_classifier(
     return classifier
 
 
-def default_model(store: ModelStore) -> str:
-    """The configured default model when installed, else the first installed classifier."""
-    from camapp.base.config import app_defaults
+def user_settings() -> Settings:
+    """The user's settings (packaged defaults, remembered state, config file); logs problems."""
+    from camapp.base.settings import load_settings
 
-    wanted = str(app_defaults().get("model") or "")
+    loaded = load_settings()
+    for line in loaded.warnings:
+        log.warning("%s", line)
+    return loaded.settings
+
+
+def default_model(store: ModelStore) -> str:
+    """The configured model when installed, else the first installed classifier."""
+    wanted = user_settings().model
     installed = [e.id for e in store.installed() if e.kind == "classifier"]
     if wanted in installed or not installed:
         return wanted

@@ -10,7 +10,7 @@ import json
 import logging
 from typing import Any
 
-from camapp.cli.common import open_store
+from camapp.cli.common import open_store, user_settings
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,6 @@ def cmd_models_install(args: argparse.Namespace) -> int:
     Raises:
         CamappError: For an unknown id.
     """
-    from camapp.base.config import app_defaults
     from camapp.store.install import default_mirrors, install_from, text_progress
 
     store = open_store(args)
@@ -125,7 +124,7 @@ def cmd_models_install(args: argparse.Namespace) -> int:
     if args.source:
         sources = [args.source]
     else:
-        sources = [*default_mirrors(app_defaults().get("model_mirrors") or []), None]
+        sources = [*default_mirrors(user_settings().model_mirrors), None]
     results = install_from(
         store, entries, sources, args.allow_unverified, args.force, text_progress()
     )

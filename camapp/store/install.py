@@ -149,10 +149,12 @@ def ensure_default_models(
     store: ModelStore,
     report: Callable[[str], None] = _log_report,
     progress: Progress | None = None,
+    mirrors: Iterable[str] | None = None,
 ) -> list[str]:
     """Installs the catalog's default models when no classifier is installed yet.
 
-    Tries ``$CAMAPP_MODEL_MIRROR``, the config's ``model_mirrors``, then the web.
+    Tries ``$CAMAPP_MODEL_MIRROR``, the ``model_mirrors`` setting (``mirrors``; the packaged
+    default when ``None``), then the web.
 
     Args:
         store: The store to install into.
@@ -165,13 +167,15 @@ def ensure_default_models(
     if any(entry.kind == "classifier" for entry in store.installed()):
         return []
     entries = store.catalog.defaults()
-    mirrors = default_mirrors(app_defaults().get("model_mirrors") or [])
-    where = ", ".join([*mirrors, "the web"])
+    if mirrors is None:
+        mirrors = app_defaults().get("model_mirrors") or []
+    folders = default_mirrors(mirrors)
+    where = ", ".join([*folders, "the web"])
     report(
         f"camapp: no model installed yet; installing {len(entries)} default models "
         f"into {store.install_dir} (from {where})"
     )
-    results = install_from(store, entries, [*mirrors, None], progress=progress)
+    results = install_from(store, entries, [*folders, None], progress=progress)
     problems = []
     for result in results:
         if result.status in ("installed", "present"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -12,17 +13,15 @@ from typing import Any
 from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from camapp.base.config import app_defaults, atomic_write, load_settings, save_yaml, settings_path
+from camapp.base.config import app_defaults, atomic_write
 from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
+from camapp.base.settings import WindowState, load_settings, save_state
 from camapp.pipeline.session import Session
 from camapp.store.catalog import Catalog
 from camapp.store.install import ensure_default_models, text_progress
 from camapp.store.model_store import ModelStore
 from camapp.ui.window import MainWindow
-
-#: Keys of the settings file the window owns (saved on exit).
-SAVED_KEYS = ("source", "model", "roi", "threads", "top_k", "threshold", "mode", "window")
 
 
 def _stderr(line: str) -> None:
@@ -102,6 +101,10 @@ def finish(window: MainWindow, screenshot: str | None, stats_json: str | None) -
 def run_app(args: argparse.Namespace) -> int:
     """Opens the live window and runs until it is closed (or ``--quit-after`` passes).
 
+    Settings come from the packaged defaults, the remembered state, the user's config file
+    and the command line, in rising precedence (:mod:`camapp.base.settings`). On exit the
+    window's choices go to the state file; the user's config file is never written.
+
     Returns:
         The exit code (0).
 
@@ -109,17 +112,27 @@ def run_app(args: argparse.Namespace) -> int:
         CamappError: For a broken catalog or an unreadable ``--roi``.
     """
     started = time.monotonic()
-    settings, warning = load_settings()
-    warnings = [warning] if warning else []
-    if warning:
-        _stderr(f"camapp: {warning}")
+    loaded = load_settings()
+    warnings = list(loaded.warnings)
+    for line in warnings:
+        _stderr(f"camapp: {line}")
     catalog = Catalog.load(getattr(args, "catalog", None))
     store = ModelStore(catalog, getattr(args, "models_dir", None))
     if not any(entry.kind == "classifier" for entry in store.installed()):
-        for problem in ensure_default_models(store, report=_stderr, progress=text_progress()):
+        problems = ensure_default_models(
+            store,
+            report=_stderr,
+            progress=text_progress(),
+            mirrors=loaded.settings.model_mirrors,
+        )
+        for problem in problems:
             _stderr(f"camapp: {problem}")
             warnings.append(f"could not install {problem}")
 
+    settings = {
+        **dataclasses.asdict(loaded.settings),
+        "window": dict(loaded.state.window),
+    }
     if getattr(args, "source", None) is not None:
         settings["source"] = args.source
     if getattr(args, "roi", None):
@@ -179,22 +192,16 @@ def run_app(args: argparse.Namespace) -> int:
     if getattr(args, "screenshot", None) and quit_after is None:
         _stderr("camapp: --screenshot is taken at --quit-after; none was given")
     if not getattr(args, "no_save", False):
-        save_settings(settings, window.settings_snapshot())
+        remember(window.settings_snapshot(), loaded.state_file)
     return 0
 
 
-def save_settings(settings: dict[str, Any], snapshot: dict[str, Any]) -> Path | None:
-    """Saves the window's keys to the user settings file atomically; None when it cannot."""
-    path = settings_path()
-    saved = {key: snapshot.get(key, settings.get(key)) for key in SAVED_KEYS}
+def remember(snapshot: dict[str, Any], path: Path) -> Path | None:
+    """Saves what the window remembers to the state file atomically; None when it cannot."""
+    known = {f.name for f in dataclasses.fields(WindowState)}
     try:
-        save_yaml(
-            path,
-            saved,
-            header="camapp settings, saved by the window on exit.\n"
-            "Delete this file to start again from the defaults.",
-        )
+        state = WindowState(**{k: v for k, v in snapshot.items() if k in known})
+        return save_state(state, path)
     except (OSError, CamappError) as exc:
-        _stderr(f"camapp: cannot save settings to {path}: {exc}")
+        _stderr(f"camapp: cannot save the window state to {path}: {exc}")
         return None
-    return path
