@@ -40,7 +40,9 @@ class StillLoopSource(FrameSource):
 
     def _read(self) -> np.ndarray | None:
         self._count += 1
-        return self._images[self._count % len(self._images)].copy()
+        # A typed local: under python_version 3.10, NumPy's stubs type ndarray.copy() as Any.
+        image: np.ndarray = self._images[self._count % len(self._images)].copy()
+        return image
 
 
 def still_images(source: FrameSource, limit: int = 16) -> list[np.ndarray]:

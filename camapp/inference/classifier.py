@@ -335,14 +335,17 @@ def _quant(params: Sequence[float]) -> tuple[float, int]:
 
 def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     """``scale * (q - zero_point)`` as float32."""
-    return (values.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
+    # Typed locals here and in quantize: under python_version 3.10 NumPy's stubs give Any.
+    floats: np.ndarray = (values.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
+    return floats
 
 
 def quantize(values: np.ndarray, scale: float, zero_point: int, dtype: np.dtype) -> np.ndarray:
     """``round(x / scale + zero_point)`` clipped to ``dtype``'s range."""
     info = np.iinfo(dtype)
     q = np.round(np.asarray(values, np.float32) / np.float32(scale) + zero_point)
-    return np.clip(q, info.min, info.max).astype(dtype)
+    quantized: np.ndarray = np.clip(q, info.min, info.max).astype(dtype)
+    return quantized
 
 
 def _input_lut(

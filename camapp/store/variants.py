@@ -79,7 +79,7 @@ def dimensions() -> tuple[Dimension, ...]:
     )
 
 
-def sort_key(name: str, value: object) -> tuple:
+def sort_key(name: str, value: object) -> tuple[object, ...]:
     """Where ``value`` goes in the choice list of dimension ``name``.
 
     Families go V1, V2, V3, EdgeTPU; sizes small before large; quantisations uint8, int8,
