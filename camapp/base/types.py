@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TypeVar
+
+_C = TypeVar("_C", bound="Choice")
 
 
-class Mode(str, Enum):
-    """When the worker classifies."""
-
-    #: Every frame the worker can take.
-    CONTINUOUS = "continuous"
-    #: Only when asked (a click or Space), once.
-    CLICK = "click"
+class Choice(str, Enum):
+    """A closed set of names: equal to, printed and formatted as its plain string."""
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
     @classmethod
-    def parse(cls, value: object) -> Mode:
-        """The mode named ``value``.
+    def parse(cls: type[_C], value: object) -> _C:
+        """The member named ``value``.
 
         Raises:
             ValueError: Naming the choices when ``value`` is none of them.
@@ -27,4 +28,14 @@ class Mode(str, Enum):
             return cls(str(value))
         except ValueError:
             choices = ", ".join(m.value for m in cls)
-            raise ValueError(f"unknown mode '{value}' (use {choices})") from None
+            what = cls.__name__.lower()
+            raise ValueError(f"unknown {what} '{value}' (use {choices})") from None
+
+
+class Mode(Choice):
+    """When the worker classifies."""
+
+    #: Every frame the worker can take.
+    CONTINUOUS = "continuous"
+    #: Only when asked (a click or Space), once.
+    CLICK = "click"

@@ -5,6 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from camapp.base.types import Choice
+
+
+class OutputKind(Choice):
+    """What a model's output holds."""
+
+    #: Read the graph: a final SOFTMAX means probabilities, anything else logits.
+    AUTO = "auto"
+    #: Already probabilities.
+    PROBABILITIES = "probabilities"
+    #: Logits: camapp applies a softmax.
+    LOGITS = "logits"
+
 
 @dataclass(frozen=True)
 class ClassifierOptions:
@@ -28,7 +41,7 @@ class ClassifierOptions:
     use_xnnpack: bool = True
     input_mean: float = 127.5
     input_std: float = 127.5
-    output: str = "auto"
+    output: OutputKind = field(default_factory=lambda: OutputKind.AUTO)
     runtime: str | None = None
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -491,7 +491,7 @@ class Session:
 
     # -- answers --------------------------------------------------------------------------
     def latest_prediction(self, timeout: float | None = None) -> Prediction | None:
-        """The newest answer of the main model.
+        """The newest answer of the main model running now (none from a model swapped out).
 
         Args:
             timeout: ``None`` returns at once (``None`` if there is no answer yet). A number
@@ -579,6 +579,7 @@ class Session:
             record.info = info
             record.history.clear()
             if not info.tag:
+                self._latest = None  # latest_prediction() answers for the model running now
                 now = time.monotonic()
                 for i, swap in enumerate(self._swaps):
                     if swap.model == info.spec and swap.changed is None:

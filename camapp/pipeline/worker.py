@@ -358,4 +358,3 @@ class InferenceWorker:
         """Inference fps and median invoke ms over the last second."""
         meter = self.meter
         return {"inference_fps": meter.rate(), "inference_ms": meter.median()}
-

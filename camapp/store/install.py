@@ -18,6 +18,7 @@ from typing import BinaryIO, Protocol, TextIO
 
 from camapp.base.config import app_defaults
 from camapp.base.errors import CamappError
+from camapp.base.types import Choice
 from camapp.store.catalog import ModelEntry, ModelFile
 from camapp.store.model_store import ModelStore, sha256_of
 
@@ -33,12 +34,25 @@ class _Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
+class InstallStatus(Choice):
+    """What happened to one catalog entry in an install."""
+
+    #: Copied or downloaded, and verified.
+    INSTALLED = "installed"
+    #: Already there and verified; nothing to do.
+    PRESENT = "present"
+    #: The source does not have it (try the next source).
+    UNAVAILABLE = "unavailable"
+    #: The source had it but it could not be installed (corrupt, checksum, disk).
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class InstallResult:
-    """What happened to one entry: ``installed``, ``present``, ``unavailable`` or ``failed``."""
+    """What happened to one entry (see :class:`InstallStatus`)."""
 
     model_id: str
-    status: str
+    status: InstallStatus
     detail: str = ""
 
 
@@ -81,13 +95,13 @@ def install(
                 for f in entry.all_files
             ]
             fresh = [n for n in notes if n != "present"]
-            status = "installed" if fresh else "present"
+            status = InstallStatus.INSTALLED if fresh else InstallStatus.PRESENT
             detail = "; ".join(n for n in fresh if n not in ("installed",))
             results.append(InstallResult(entry.id, status, detail))
         except _Unavailable as exc:
-            results.append(InstallResult(entry.id, "unavailable", str(exc)))
+            results.append(InstallResult(entry.id, InstallStatus.UNAVAILABLE, str(exc)))
         except CamappError as exc:
-            results.append(InstallResult(entry.id, "failed", str(exc)))
+            results.append(InstallResult(entry.id, InstallStatus.FAILED, str(exc)))
     return results
 
 

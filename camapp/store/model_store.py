@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from camapp.base.config import user_data_dir
 from camapp.base.errors import CamappError
-from camapp.inference.options import ClassifierOptions
+from camapp.inference.options import ClassifierOptions, OutputKind
 from camapp.store.catalog import Catalog, ModelEntry, ModelFile
 
 if TYPE_CHECKING:
@@ -165,12 +165,16 @@ class ModelStore:
                     f"run 'camapp models install {entry.id}'",
                 )
             label_path = str(found)
+        try:
+            output = OutputKind.parse(entry.output)
+        except ValueError as exc:
+            raise CamappError(f"catalog entry {entry.id}: output: {exc}") from None
         return ClassifierOptions(
             model_paths=tuple(paths),
             labels_path=label_path,
             input_mean=entry.input_mean,
             input_std=entry.input_std,
-            output=entry.output,
+            output=output,
             name=entry.id,
             num_threads=num_threads,
             use_xnnpack=use_xnnpack,
@@ -222,5 +226,3 @@ class ModelStore:
         from camapp.store.install import install
 
         return install(self, entries, source, allow_unverified, force, progress)
-
-
