@@ -79,6 +79,12 @@ class RunRecorder:
         ]
         steady_from = w.video.first_frame_time or started
         stall = w.stall_monitor
+        swapped = session.swaps[1:]
+        # Each swap's worst GUI stall, kept as numbers for the maximum over all swaps below.
+        swap_stalls_ms = [
+            round(stall.max_between(swap.requested, (swap.changed or now) + 0.5), 1)
+            for swap in swapped
+        ]
         swaps = [
             {
                 "model": swap.model,
@@ -87,11 +93,9 @@ class RunRecorder:
                 if swap.answered_after_s is not None
                 else None,
                 "load_ms": round(swap.load_ms, 1),
-                "max_gui_stall_ms": round(
-                    stall.max_between(swap.requested, (swap.changed or now) + 0.5), 1
-                ),
+                "max_gui_stall_ms": stall_ms,
             }
-            for swap in session.swaps[1:]
+            for swap, stall_ms in zip(swapped, swap_stalls_ms)
         ]
         primary, compare = session.primary, session.compare
         first = self.first_prediction_time
@@ -105,9 +109,7 @@ class RunRecorder:
             "first_prediction_s": round(first - started, 3) if first else None,
             "max_gui_stall_ms": round(stall.max_between(steady_from), 1),
             "max_gui_stall_startup_ms": round(stall.max_between(0, steady_from), 1),
-            "max_gui_stall_during_swap_ms": max(
-                (s["max_gui_stall_ms"] for s in swaps), default=None
-            ),
+            "max_gui_stall_during_swap_ms": max(swap_stalls_ms, default=None),
             "model": primary.model,
             "model_load_ms": primary.load_ms,
             "threads": primary.threads,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -210,14 +211,19 @@ class VideoView(QWidget):
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         height, width = rgb.shape[:2]
         self._rgb = rgb
-        self._image = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
-        if source is not None and source.is_still and len(getattr(source, "paths", ())) > 1:
-            self._frame_caption = f"{frame.name}  ({frame.index + 1}/{len(source.paths)})"
+        # PyQt6's stub declares ``data: bytes``; the constructor takes any buffer. The QImage
+        # borrows rgb's memory without a copy, and self._rgb keeps that memory alive.
+        data = cast(bytes, rgb.data)
+        self._image = QImage(data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+        # A still source with several photos (SceneSource) lists them in ``paths``.
+        paths: Sequence[object] = getattr(source, "paths", ())
+        if source is not None and source.is_still and len(paths) > 1:
+            self._frame_caption = f"{frame.name}  ({frame.index + 1}/{len(paths)})"
         else:
             self._frame_caption = frame.name if source is not None and source.is_still else ""
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(24, 24, 24))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -362,7 +368,9 @@ class VideoView(QWidget):
                 return anchor
         return None
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 - Qt override
+        if event is None:
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             super().mousePressEvent(event)
             return
@@ -377,7 +385,9 @@ class VideoView(QWidget):
             self.set_roi(self._roi.centered_at(x, y))
         self._drag = _Drag("move", (x - self._roi.left, y - self._roi.top), point)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 - Qt override
+        if event is None:
+            return
         point = event.position()
         drag = self._drag
         if drag is None:
@@ -392,11 +402,12 @@ class VideoView(QWidget):
             roi = self._roi
             self.set_roi(roi.moved(x - drag.anchor[0] - roi.left, y - drag.anchor[1] - roi.top))
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 - Qt override
         drag, self._drag = self._drag, None
         if drag is not None and not drag.moved and self._mode == "click":
             self.recognise_requested.emit()
-        self._update_cursor(event.position())
+        if event is not None:
+            self._update_cursor(event.position())
 
     def _update_cursor(self, point: QPointF) -> None:
         anchor = self._corner_at(point)
@@ -410,13 +421,17 @@ class VideoView(QWidget):
             shape = Qt.CursorShape.CrossCursor
         self.setCursor(shape)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+    def wheelEvent(self, event: QWheelEvent | None) -> None:  # noqa: N802 - Qt override
+        if event is None:
+            return
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.set_roi(self._roi.scaled(STEP**steps))
         event.accept()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:  # noqa: N802 - Qt override
+        if event is None:
+            return
         # The keys come from the action table (camapp.ui.actions), which the help lists too.
         gesture = gesture_keys().get(Qt.Key(event.key()))
         change = BOX_KEY_CHANGES.get(gesture) if gesture else None

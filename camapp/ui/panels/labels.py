@@ -37,18 +37,17 @@ class LabelsPanel(QWidget):
 
     def visible_labels(self) -> list[str]:
         """The rows the search leaves visible, as shown."""
-        return [
-            self.list.item(i).text()
-            for i in range(self.list.count())
-            if not self.list.item(i).isHidden()
-        ]
+        items = (self.list.item(i) for i in range(self.list.count()))
+        return [item.text() for item in items if item is not None and not item.isHidden()]
 
     def _on_search_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
         shown = 0
         for i, label in enumerate(self._labels):
             hide = bool(needle) and needle not in label.lower()
-            self.list.item(i).setHidden(hide)
+            item = self.list.item(i)
+            if item is not None:  # one row per label, added by set_labels
+                item.setHidden(hide)
             shown += not hide
         total = len(self._labels)
         self.count.setText(f"{shown} of {total} classes" if needle else f"{total} classes")

@@ -34,7 +34,7 @@ class ScoreBarsView(QWidget):
         """The ``(label, score)`` rows shown, highest first."""
         return list(self._rows)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()

@@ -138,6 +138,7 @@ class SettingsPanel(QWidget):
                 combo.addItem(group[0].name if dim.name == "File" else dim.text(value), value)
                 installed = [e for e in group if e.id in self._installed]
                 item = model.item(index)
+                assert item is not None, "addItem() just added this row"
                 if installed:
                     item.setToolTip(", ".join(e.id for e in installed))
                 else:
