@@ -269,7 +269,7 @@ class Session:
             return
         spec = str(spec)
         if threads is None and self.compare_worker is not None:
-            threads = self._compare_threads()[0]
+            threads = self.compare_threads()[0]
         with self._lock:
             self._swaps.append(SwapRecord(spec, time.monotonic()))
         self.worker.request_model(spec, threads if threads is not None else self._threads)
@@ -282,7 +282,7 @@ class Session:
             self.request_model(info.spec)
         compare = self.compare_info
         if compare is not None and self.compare_worker is not None:
-            self.compare_worker.request_model(compare.spec, self._compare_threads()[1])
+            self.compare_worker.request_model(compare.spec, self.compare_threads()[1])
 
     @property
     def model_info(self) -> ModelInfo | None:
@@ -314,7 +314,7 @@ class Session:
                 self._prediction_ready.wait(left)
 
     # -- compare mode ---------------------------------------------------------------------
-    def _compare_threads(self) -> tuple[int, int]:
+    def compare_threads(self) -> tuple[int, int]:
         """Cores split between the two models: half each (the first gets the odd one)."""
         cores = self._threads or default_threads()
         second = max(1, cores // 2)
@@ -324,7 +324,7 @@ class Session:
         """Runs ``spec`` beside the main model on the same frames and box, half the cores each."""
         if self._closed:
             return
-        first_threads, second_threads = self._compare_threads()
+        first_threads, second_threads = self.compare_threads()
         if self.compare_worker is None:
             self._relay = RelaySource("compare")
             self.compare_worker = self._new_worker(self._relay, second_threads, tag="compare")

@@ -59,6 +59,16 @@ class RunRecorder:
             "inference_ms": stats["inference_ms"],
         }
 
+    def status_text(self, rates: dict[str, float]) -> str:
+        """``camera 30.0 fps | display 29.9 fps | inference 30.0 fps, 2.1 ms``."""
+        r = rates
+        still = self.window.source.is_still
+        camera = "still photo" if still else f"camera {r['camera_fps']:.1f} fps"
+        return (
+            f"{camera} | display {r['display_fps']:.1f} fps | "
+            f"inference {r['inference_fps']:.1f} fps, {r['inference_ms']:.1f} ms"
+        )
+
     def run_stats(self) -> dict[str, Any]:
         """Statistics of this run for ``--stats-json``."""
         w = self.window

@@ -1,11 +1,14 @@
-"""The window's layout (geometry, docks) as text for the state file, and back."""
+"""What the window remembers between runs: the session's choices and the layout as text."""
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from PyQt6.QtCore import QByteArray
 from PyQt6.QtWidgets import QMainWindow
+
+from camapp.pipeline.session import Session
 
 
 def _encode(data: QByteArray) -> str:
@@ -19,6 +22,21 @@ def _decode(text: object) -> QByteArray | None:
         return QByteArray(base64.b64decode(text.encode("ascii"), validate=True))
     except ValueError:
         return None
+
+
+def remembered(session: Session) -> dict[str, Any]:
+    """What the app remembers of a session between runs (the state file's keys)."""
+    info, compare = session.model_info, session.compare_info
+    return {
+        "source": session.source_spec or None,
+        "model": info.spec if info else (session.loading or None),
+        "roi": [round(v, 4) for v in session.roi.as_tuple()],
+        "threads": session.threads_setting,
+        "top_k": session.top_k,
+        "threshold": round(session.threshold, 4),
+        "mode": session.mode.value,
+        "compare": compare.spec if compare else None,
+    }
 
 
 def save_layout(window: QMainWindow) -> dict[str, str]:

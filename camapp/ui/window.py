@@ -6,58 +6,30 @@ view setters. The window holds no model, source or worker of its own.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
-from PyQt6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QScrollArea,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from camapp.base.roi import ROI
-from camapp.capture.sources import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameSource
-from camapp.inference.runtime import default_threads
+from camapp.capture.sources import FrameSource
 from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
 from camapp.pipeline.session import Session
-from camapp.store.catalog import ModelEntry
+from camapp.ui import files
 from camapp.ui.actions import install_actions, populate_menus
 from camapp.ui.bridge import SessionBridge
-from camapp.ui.panels import (
-    ComparePanel,
-    HelpPanel,
-    LabelsPanel,
-    ModelCardPanel,
-    NoSourcePanel,
-    NoticePanel,
-    ResultsPanel,
-    SettingsPanel,
-    file_size,
-)
+from camapp.ui.panels import HelpPanel, NoSourcePanel, NoticePanel
 from camapp.ui.run_stats import RunRecorder
+from camapp.ui.side_panels import SidePanels
 from camapp.ui.stall_monitor import StallMonitor
-from camapp.ui.state import restore_layout, save_layout
+from camapp.ui.state import remembered, restore_layout, save_layout
 from camapp.ui.video_view import VideoView
 
 #: How often the frame rates, model card and source errors are refreshed.
 STATS_INTERVAL_MS = 250
-
-
-def _is_camera(spec: str) -> bool:
-    return spec.strip().isdigit() or spec.strip().startswith("/dev/video")
-
-
-def _threads_text(info: ModelInfo, name: str) -> str:
-    return f"{name} ({info.threads} thread{'s' * (info.threads > 1)})"
 
 
 class MainWindow(QMainWindow):
@@ -107,7 +79,17 @@ class MainWindow(QMainWindow):
         session.add_listener(self.bridge)
 
         self._build_central(session.roi)
-        self._build_docks()
+        self.panels = SidePanels(
+            self,
+            session,
+            on_model_chosen=self._on_settings_model_chosen,
+            on_top_k_changed=self._on_top_k_changed,
+            on_mode_changed=self.set_mode,
+            on_compare_chosen=self._on_compare_chosen,
+        )
+        p = self.panels
+        self.results, self.settings_panel, self.compare_panel = p.results, p.settings, p.compare
+        self.model_card, self.labels_panel, self.docks = p.model_card, p.labels, p.docks
         self._build_actions()
         self.rates_label = QLabel("")
         self.rates_label.setObjectName("ratesLabel")
@@ -152,54 +134,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.help = HelpPanel(self.stack)
-
-    def _build_docks(self) -> None:
-        s = self.session
-        entries = list(self.store.catalog)
-        installed = {e.id for e in self.store.installed()}
-        self.results = ResultsPanel(s.top_k, s.threshold)
-        self.results.clear("waiting for the first answer...")
-        self.results.top_k_changed.connect(self._on_top_k_changed)
-        self.results.threshold_changed.connect(s.set_threshold)
-        self.settings_panel = SettingsPanel(
-            entries,
-            installed,
-            threads=s.threads_setting or 0,
-            top_k=s.top_k,
-            mode=s.mode.value,
-            max_threads=default_threads(),
-        )
-        self.settings_panel.model_chosen.connect(self._on_settings_model_chosen)
-        self.settings_panel.threads_changed.connect(self._on_settings_threads_changed)
-        self.settings_panel.mode_changed.connect(self.set_mode)
-        self.settings_panel.top_k_changed.connect(self._on_top_k_changed)
-        self.compare_panel = ComparePanel(entries, installed)
-        self.compare_panel.compare_chosen.connect(self._on_compare_chosen)
-        self.model_card = ModelCardPanel()
-        self.labels_panel = LabelsPanel()
-        self.docks: dict[str, QDockWidget] = {}
-        compare_area = QScrollArea()  # a short dock never squeezes the rows together
-        compare_area.setWidgetResizable(True)
-        compare_area.setFrameShape(QScrollArea.Shape.NoFrame)
-        compare_area.setWidget(self.compare_panel)
-        for key, title, widget in (
-            ("results", "Results", self.results),
-            ("compare", "Compare", compare_area),
-            ("settings", "Settings", self.settings_panel),
-            ("model_card", "Model card", self.model_card),
-            ("labels", "Labels", self.labels_panel),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock_{key}")
-            dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            self.docks[key] = dock
-        self.tabifyDockWidget(self.docks["results"], self.docks["compare"])
-        self.docks["results"].raise_()
-        self.tabifyDockWidget(self.docks["settings"], self.docks["model_card"])
-        self.tabifyDockWidget(self.docks["model_card"], self.docks["labels"])
-        self.docks["settings"].raise_()
-        self.resizeDocks([self.docks["results"]], [360], Qt.Orientation.Horizontal)
 
     def _build_actions(self) -> None:
         self.actions_by_name = install_actions(
@@ -251,7 +185,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.video)
         self.video.set_hint("N / P: next / previous photo" if info.scenes > 1 else "")
         self._update_title()
-        self.statusBar().showMessage(f"Showing {info.name}", 4000)
+        self._status(f"Showing {info.name}", 4000)
 
     def _on_session_source_failed(self, spec: str, message: str) -> None:
         if self._closed:
@@ -260,33 +194,13 @@ class MainWindow(QMainWindow):
         if self._has_source:
             self._show_error(f"Cannot open {spec}: {message}")
             return
-        title = "No camera found" if _is_camera(spec) else "Cannot open the source"
-        self.no_source.set_problem(
-            title,
-            f"{message.split(' (')[0]}.\n\nPlug a camera in and restart camapp, or open a "
-            "photo, a folder of photos or a video to recognise what is in it.",
-        )
+        title = self.no_source.show_failure(spec, message)
         self.stack.setCurrentWidget(self.no_source)
-        self.statusBar().showMessage(f"{title}: {message}", 0)
+        self._status(f"{title}: {message}", 0)
 
     def open_dialog(self, kind: str) -> None:
         """Asks for an image, folder, video or model file and opens it."""
-        start = str(Path.cwd())
-        if kind == "folder":
-            path = QFileDialog.getExistingDirectory(self, "Open a folder of photos", start)
-        elif kind == "model":
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open a model file", start, "TFLite models (*.tflite)"
-            )
-        else:
-            extensions = IMAGE_EXTENSIONS if kind == "image" else VIDEO_EXTENSIONS
-            pattern = " ".join(f"*{e}" for e in sorted(extensions))
-            path, _ = QFileDialog.getOpenFileName(
-                self,
-                f"Open {'an image' if kind == 'image' else 'a video'}",
-                start,
-                f"{kind.title()}s ({pattern});;All files (*)",
-            )
+        path = files.ask_for_path(self, kind)
         if path:
             self.request_model(path) if kind == "model" else self.open_source(path)
 
@@ -303,12 +217,10 @@ class MainWindow(QMainWindow):
             self._show_error(str(exc))
             return
         if frame is None:
-            self.statusBar().showMessage(
-                "N and P step through photos; open an image or a folder first", 4000
-            )
+            self._status("N and P step through photos; open an image or a folder first", 4000)
             return
         self.video.set_prediction(None)
-        self.statusBar().showMessage(f"Photo {frame.index + 1}: {frame.name}", 3000)
+        self._status(f"Photo {frame.index + 1}: {frame.name}", 3000)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         mime = event.mimeData()
@@ -332,12 +244,12 @@ class MainWindow(QMainWindow):
         self._announce_loading(spec)
 
     def _announce_loading(self, spec: str) -> None:
-        entry = self._entry(spec)
+        entry = self.panels.entry(spec)
         name = entry.name if entry else Path(spec).name
         running = self.session.model_info is not None
         if not running:
             self.video.set_message(f"Loading {name}...")
-        self.statusBar().showMessage(
+        self._status(
             f"Loading {name}..." + (" (the current model keeps running)" if running else ""), 5000
         )
 
@@ -364,28 +276,19 @@ class MainWindow(QMainWindow):
     def compare_worker(self) -> Any:
         return self.session.compare_worker
 
-    def _entry(self, spec: str) -> ModelEntry | None:
-        catalog = self.store.catalog
-        return catalog.get(spec) if spec in catalog else None
-
-    def _name(self, info: ModelInfo) -> str:
-        entry = self._entry(info.spec)
-        return entry.name if entry else info.name
-
     def _on_settings_model_chosen(self, model_id: str) -> None:
         info = self.session.model_info
         if info is None or model_id != info.spec:
             self.request_model(model_id)
 
-    def _on_settings_threads_changed(self, threads: int) -> None:
-        if (threads or None) != self.session.threads_setting:
-            self.session.set_threads(threads or None)
-
     def _on_session_prediction_ready(self, prediction: Prediction) -> None:
         if self._closed:
             return
         if prediction.tag:
-            self._show_compare_prediction(prediction)
+            info = self.session.compare_info
+            if info is not None and prediction.generation >= info.generation:
+                self.panels.show_prediction(prediction)
+                self.compare_prediction_shown.emit(prediction)
             return
         if prediction.generation < self._generation:
             self.recorder.stale_dropped += 1
@@ -393,35 +296,26 @@ class MainWindow(QMainWindow):
         self.last_prediction = prediction
         self.recorder.prediction_shown(prediction)
         self.video.set_prediction(prediction)
-        self.results.show_prediction(prediction)
-        if self.session.compare_worker is not None:
-            self.compare_panel.show_prediction(0, prediction)
+        self.panels.show_prediction(prediction)
         self.prediction_shown.emit(prediction)
 
     def _on_session_model_changed(self, info: ModelInfo) -> None:
         if self._closed:
             return
+        self.panels.show_model(info)
         if info.tag:
             self._compare_info = info
-            self.compare_panel.set_title(1, _threads_text(info, self._name(info)))
             return
         self._generation = info.generation
-        self.recorder.model_changed()
-        entry = self._entry(info.spec)
-        paths = [self.store.find(f) for f in entry.files] if entry else [Path(info.spec)]
-        self.model_card.show_model(info, entry, file_size([p for p in paths if p]))
-        self.labels_panel.set_labels(info.labels)
-        self.compare_panel.set_title(0, _threads_text(info, self._name(info)))
-        self.settings_panel.show_model(info.spec)
         self.video.set_message("")
         if self.session.mode == "click":
             self.video.set_prediction(None)
         self._update_title()
-        self.statusBar().showMessage(
-            f"Now recognising with {self._name(info)} (loaded in {info.load_ms:.0f} ms)", 5000
+        self._status(
+            f"Now recognising with {self.panels.name(info)} (loaded in {info.load_ms:.0f} ms)", 5000
         )
         for note in info.notes:
-            self.statusBar().showMessage(note, 8000)
+            self._status(note, 8000)
         self._model_info = info
 
     def _on_session_error_raised(self, message: str) -> None:
@@ -433,18 +327,20 @@ class MainWindow(QMainWindow):
 
     def _on_session_status_changed(self, message: str) -> None:
         if not self._closed:
-            self.statusBar().showMessage(message, 4000)
+            self._status(message, 4000)
 
     def _show_error(self, message: str) -> None:
         self.last_error = message
-        self.statusBar().showMessage(message, 15000)
+        self._status(message, 15000)
+
+    def _status(self, message: str, timeout_ms: int = 0) -> None:
+        bar = self.statusBar()
+        if bar is not None:
+            bar.showMessage(message, timeout_ms)
 
     # -- settings -------------------------------------------------------------------------
     def _on_top_k_changed(self, top_k: int) -> None:
-        self.results.top_k.blockSignals(True)
-        self.results.top_k.setValue(top_k)
-        self.results.top_k.blockSignals(False)
-        self.settings_panel.set_top_k(top_k)
+        self.panels.set_top_k(top_k)
         self.session.set_top_k(top_k)
 
     def set_mode(self, mode: str) -> None:
@@ -453,7 +349,7 @@ class MainWindow(QMainWindow):
         self.video.set_mode(mode)
         self.settings_panel.set_mode(mode)
         click = mode == "click"
-        self.statusBar().showMessage(
+        self._status(
             "Click the video or press Space to recognise" if click else "Recognising every frame",
             4000,
         )
@@ -469,32 +365,13 @@ class MainWindow(QMainWindow):
     def start_compare(self, spec: str) -> None:
         """Runs ``spec`` beside the current model on the same frames and the same box."""
         self.session.start_compare(spec)
-        first, second = self.session._compare_threads()
-        self.compare_panel.set_active(True, spec)
-        self.compare_panel.set_title(1, f"loading {spec}...")
-        self.compare_panel.sharing.setText(
-            f"Cores: {first} thread(s) for the first model, {second} for the second, each on "
-            "its own worker. The second model classifies exactly the frames the first has "
-            "just classified (same box); when it is slower it skips frames. The display does "
-            "not wait for either."
-        )
-        self.docks["compare"].show()
-        self.docks["compare"].raise_()
+        self.panels.compare_started(spec, self.session.compare_threads())
 
     def stop_compare(self) -> None:
         """Back to one model, with every core again."""
-        if self.session.compare_worker is None:
-            return
-        self.session.stop_compare()
-        self.compare_panel.set_active(False)
-        self.docks["results"].raise_()
-
-    def _show_compare_prediction(self, prediction: Prediction) -> None:
-        info = self.session.compare_info
-        if info is None or prediction.generation < info.generation:
-            return
-        self.compare_panel.show_prediction(1, prediction)
-        self.compare_prediction_shown.emit(prediction)
+        if self.session.compare_worker is not None:
+            self.session.stop_compare()
+            self.panels.compare_stopped()
 
     # -- view -----------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
@@ -508,18 +385,11 @@ class MainWindow(QMainWindow):
 
     def save_snapshot(self) -> Path | None:
         """Saves the view (frame, box, labels) as a PNG and says where in the status bar."""
-        folder = self.snapshot_dir
-        if folder is None:
-            pictures = Path.home() / "Pictures"
-            folder = pictures if pictures.is_dir() else Path.cwd()
-        stamp = time.strftime("camapp-%Y%m%d-%H%M%S")
-        path, counter = folder / f"{stamp}.png", 1
-        while path.exists():
-            path, counter = folder / f"{stamp}-{counter}.png", counter + 1
-        if not self.video.grab().save(str(path), "PNG"):
-            self._show_error(f"Cannot save a snapshot to {folder}")
-            return None
-        self.statusBar().showMessage(f"Snapshot saved to {path}", 8000)
+        path = files.save_snapshot(self.video, self.snapshot_dir)
+        if path is None:
+            self._show_error(f"Cannot save a snapshot to {self.snapshot_dir or 'Pictures'}")
+        else:
+            self._status(f"Snapshot saved to {path}", 8000)
         return path
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 - Qt override
@@ -529,7 +399,7 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         info = self.session.model_info
-        parts = ["camapp"] + ([self._name(info)] if info else [])
+        parts = ["camapp"] + ([self.panels.name(info)] if info else [])
         if self._has_source:
             parts.append(self.source.name)
         self.setWindowTitle(" - ".join(parts))
@@ -538,23 +408,10 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         r = self.recorder.rates()
-        camera = "still photo" if self.source.is_still else f"camera {r['camera_fps']:.1f} fps"
-        text = (
-            f"{camera} | display {r['display_fps']:.1f} fps | "
-            f"inference {r['inference_fps']:.1f} fps, {r['inference_ms']:.1f} ms"
-        )
+        text = self.recorder.status_text(r)
         self.video.set_rates_text(text)
         self.rates_label.setText(text)
-        self.results.rates.set_rates(
-            r["camera_fps"], r["display_fps"], r["inference_fps"], r["inference_ms"]
-        )
-        if r["inference_ms"]:
-            self.model_card.set_measured_ms(r["inference_ms"])
-        if self.session.compare_worker is not None:
-            b = self.session.compare_worker.stats()
-            self.compare_panel.set_speed(0, r["inference_fps"], r["inference_ms"])
-            self.compare_panel.set_speed(1, b["inference_fps"], b["inference_ms"])
-            self.compare_panel.chart.add(r["inference_fps"], b["inference_fps"])
+        self.panels.show_rates(r)
         if self.source.error and self.source.error != self.last_error:
             self._show_error(self.source.error)
         self.recorder.tick()
@@ -582,19 +439,7 @@ class MainWindow(QMainWindow):
 
     def settings_snapshot(self) -> dict[str, Any]:
         """What the app remembers on exit: source, model, box, choices and the layout."""
-        s = self.session
-        info, compare = s.model_info, s.compare_info
-        return {
-            "source": s.source_spec or None,
-            "model": info.spec if info else (s.loading or None),
-            "roi": [round(v, 4) for v in self.video.roi.as_tuple()],
-            "threads": s.threads_setting,
-            "top_k": s.top_k,
-            "threshold": round(s.threshold, 4),
-            "mode": s.mode.value,
-            "compare": compare.spec if compare else None,
-            "window": save_layout(self),
-        }
+        return {**remembered(self.session), "window": save_layout(self)}
 
     def threads(self) -> list[Any]:
         """The threads this window's session owns (workers, loaders, opener, capture)."""

@@ -49,6 +49,17 @@ class NoSourcePanel(QWidget):
         layout.addWidget(tip)
         layout.addStretch(1)
 
+    def show_failure(self, spec: str, message: str) -> str:
+        """Says why ``spec`` could not be opened and what to do instead; returns the title."""
+        camera = spec.strip().isdigit() or spec.strip().startswith("/dev/video")
+        title = "No camera found" if camera else "Cannot open the source"
+        self.set_problem(
+            title,
+            f"{message.split(' (')[0]}.\n\nPlug a camera in and restart camapp, or open a "
+            "photo, a folder of photos or a video to recognise what is in it.",
+        )
+        return title
+
     def set_problem(self, title: str, detail: str) -> None:
         """Says what is wrong: a short ``title`` and a ``detail`` line below it."""
         self.title.setText(title)
