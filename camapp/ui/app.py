@@ -153,7 +153,9 @@ def run_app(args: argparse.Namespace) -> int:
         settings["compare"] = args.compare
 
     existing = QApplication.instance()
-    app = existing or QApplication(sys.argv[:1] or ["camapp"])
+    app = (
+        existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1] or ["camapp"])
+    )
     app.setApplicationName("camapp")
     app.setDesktopFileName("camapp")
     session = make_session(store, args, settings)

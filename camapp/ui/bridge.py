@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QObject, pyqtSignal
+from collections.abc import Callable
+from typing import Any
+
+from PyQt6.QtCore import QObject, Qt, pyqtBoundSignal, pyqtSignal
 
 from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
 
@@ -46,3 +49,13 @@ class SessionBridge(QObject):
 
     def on_status(self, message: str) -> None:
         self.status_changed.emit(message)
+
+
+def connect_queued(signal: pyqtBoundSignal, slot: Callable[..., Any]) -> None:
+    """Connects ``signal`` so that ``slot`` always runs later on the receiver's (GUI) thread.
+
+    Queued even when the signal is emitted on the GUI thread itself (a synchronous session),
+    so a slot never runs inside the core's call that reported the event.
+    """
+    # PyQt6's stubs omit connect()'s connection-type argument, which Qt has always taken.
+    signal.connect(slot, Qt.ConnectionType.QueuedConnection)  # type: ignore[call-arg]

@@ -10,9 +10,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
-from PyQt6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from camapp.base.roi import ROI
 from camapp.capture.sources import FrameSource
@@ -20,7 +27,7 @@ from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
 from camapp.pipeline.session import Session
 from camapp.ui import files
 from camapp.ui.actions import install_actions, populate_menus
-from camapp.ui.bridge import SessionBridge
+from camapp.ui.bridge import SessionBridge, connect_queued
 from camapp.ui.panels import HelpPanel, NoSourcePanel, NoticePanel
 from camapp.ui.run_stats import RunRecorder
 from camapp.ui.side_panels import SidePanels
@@ -69,13 +76,13 @@ class MainWindow(QMainWindow):
         self.last_prediction: Prediction | None = None
         self.recorder = RunRecorder(self)
         self.bridge = SessionBridge(self)
-        queued = Qt.ConnectionType.QueuedConnection
-        self.bridge.prediction_ready.connect(self._on_session_prediction_ready, queued)
-        self.bridge.model_changed.connect(self._on_session_model_changed, queued)
-        self.bridge.source_changed.connect(self._on_session_source_changed, queued)
-        self.bridge.source_failed.connect(self._on_session_source_failed, queued)
-        self.bridge.error_raised.connect(self._on_session_error_raised, queued)
-        self.bridge.status_changed.connect(self._on_session_status_changed, queued)
+        b = self.bridge
+        connect_queued(b.prediction_ready, self._on_session_prediction_ready)
+        connect_queued(b.model_changed, self._on_session_model_changed)
+        connect_queued(b.source_changed, self._on_session_source_changed)
+        connect_queued(b.source_failed, self._on_session_source_failed)
+        connect_queued(b.error_raised, self._on_session_error_raised)
+        connect_queued(b.status_changed, self._on_session_status_changed)
         session.add_listener(self.bridge)
 
         self._build_central(session.roi)
@@ -93,7 +100,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.rates_label = QLabel("")
         self.rates_label.setObjectName("ratesLabel")
-        self.statusBar().addPermanentWidget(self.rates_label)
+        self.status_bar = QStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.status_bar.addPermanentWidget(self.rates_label)
         restore_layout(self, settings.get("window"))
 
         self.stall_monitor = StallMonitor(self)
@@ -144,8 +153,8 @@ class MainWindow(QMainWindow):
                 "open_video": lambda: self.open_dialog("video"),
                 "open_camera": lambda: self.open_source("0"),
                 "open_model": lambda: self.open_dialog("model"),
-                "snapshot": self.save_snapshot,
-                "quit": self.close,
+                "snapshot": lambda: None if self.save_snapshot() else None,
+                "quit": lambda: None if self.close() else None,
                 "next": self.next_scene,
                 "previous": self.previous_scene,
                 "recognise": self.recognise_once,
@@ -154,11 +163,10 @@ class MainWindow(QMainWindow):
                 "help": self.help.toggle,
             },
         )
-        populate_menus(
-            self.menuBar(),
-            self.actions_by_name,
-            [d.toggleViewAction() for d in self.docks.values()],
-        )
+        views = [d.toggleViewAction() for d in self.docks.values()]
+        menu_bar = self.menuBar()
+        assert menu_bar is not None, "a QMainWindow always has a menu bar"
+        populate_menus(menu_bar, self.actions_by_name, [a for a in views if a is not None])
 
     # -- sources --------------------------------------------------------------------------
     @property
@@ -222,15 +230,15 @@ class MainWindow(QMainWindow):
         self.video.set_prediction(None)
         self._status(f"Photo {frame.index + 1}: {frame.name}", 3000)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        mime = event.mimeData()
-        if mime is not None and any(url.isLocalFile() for url in mime.urls()):
+    def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:  # noqa: N802 - Qt override
+        mime = event.mimeData() if event is not None else None
+        if event is not None and mime is not None and any(u.isLocalFile() for u in mime.urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        mime = event.mimeData()
+    def dropEvent(self, event: QDropEvent | None) -> None:  # noqa: N802 - Qt override
+        mime = event.mimeData() if event is not None else None
         paths = [u.toLocalFile() for u in (mime.urls() if mime else []) if u.isLocalFile()]
-        if paths:
+        if event is not None and paths:
             event.acceptProposedAction()
             if paths[0].endswith(".tflite"):
                 self.request_model(paths[0])
@@ -334,9 +342,7 @@ class MainWindow(QMainWindow):
         self._status(message, 15000)
 
     def _status(self, message: str, timeout_ms: int = 0) -> None:
-        bar = self.statusBar()
-        if bar is not None:
-            bar.showMessage(message, timeout_ms)
+        self.status_bar.showMessage(message, timeout_ms)
 
     # -- settings -------------------------------------------------------------------------
     def _on_top_k_changed(self, top_k: int) -> None:
