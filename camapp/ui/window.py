@@ -11,14 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QTimer, pyqtSignal
-from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
+from PyQt6.QtGui import QCloseEvent, QDropEvent
 from PyQt6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QStackedWidget,
     QStatusBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from camapp.base.roi import ROI
@@ -28,12 +25,11 @@ from camapp.pipeline.session import Session
 from camapp.ui import files
 from camapp.ui.actions import install_actions, populate_menus
 from camapp.ui.bridge import SessionBridge, connect_queued
-from camapp.ui.panels import HelpPanel, NoSourcePanel, NoticePanel
+from camapp.ui.live_view import LiveView
 from camapp.ui.run_stats import RunRecorder
 from camapp.ui.side_panels import SidePanels
 from camapp.ui.stall_monitor import StallMonitor
 from camapp.ui.state import remembered, restore_layout, save_layout
-from camapp.ui.video_view import VideoView
 
 #: How often the frame rates, model card and source errors are refreshed.
 STATS_INTERVAL_MS = 250
@@ -61,7 +57,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("camapp")
-        self.setAcceptDrops(True)
         self.resize(1280, 760)
         self.session = session
         self.store = session.store
@@ -124,25 +119,18 @@ class MainWindow(QMainWindow):
 
     # -- construction ---------------------------------------------------------------------
     def _build_central(self, roi: ROI) -> None:
-        self.video = VideoView()
-        self.video.set_roi(roi, notify=False)
-        self.video.set_mode(self.session.mode)
+        self.live = LiveView(roi, self.session.mode.value)
+        self.video, self.no_source, self.stack = (
+            self.live.video,
+            self.live.no_source,
+            self.live.stack,
+        )
+        self.notices, self.help = self.live.notices, self.live.help
         self.video.roi_changed.connect(self.session.set_roi)
         self.video.recognise_requested.connect(self.recognise_once)
-        self.no_source = NoSourcePanel()
         self.no_source.open_requested.connect(self.open_dialog)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.video)
-        self.stack.addWidget(self.no_source)
-        self.notices = NoticePanel()
-        central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.notices)
-        column.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-        self.help = HelpPanel(self.stack)
+        self.live.files_dropped.connect(self._on_live_files_dropped)
+        self.setCentralWidget(self.live)
 
     def _build_actions(self) -> None:
         self.actions_by_name = install_actions(
@@ -190,7 +178,7 @@ class MainWindow(QMainWindow):
         self.video.set_source(self.session.source)
         self._has_source = True
         self.recorder.restart_rates()
-        self.stack.setCurrentWidget(self.video)
+        self.live.show_video()
         self.video.set_hint("N / P: next / previous photo" if info.scenes > 1 else "")
         self._update_title()
         self._status(f"Showing {info.name}", 4000)
@@ -202,8 +190,7 @@ class MainWindow(QMainWindow):
         if self._has_source:
             self._show_error(f"Cannot open {spec}: {message}")
             return
-        title = self.no_source.show_failure(spec, message)
-        self.stack.setCurrentWidget(self.no_source)
+        title = self.live.show_failure(spec, message)
         self._status(f"{title}: {message}", 0)
 
     def open_dialog(self, kind: str) -> None:
@@ -230,20 +217,14 @@ class MainWindow(QMainWindow):
         self.video.set_prediction(None)
         self._status(f"Photo {frame.index + 1}: {frame.name}", 3000)
 
-    def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:  # noqa: N802 - Qt override
-        mime = event.mimeData() if event is not None else None
-        if event is not None and mime is not None and any(u.isLocalFile() for u in mime.urls()):
-            event.acceptProposedAction()
-
     def dropEvent(self, event: QDropEvent | None) -> None:  # noqa: N802 - Qt override
-        mime = event.mimeData() if event is not None else None
-        paths = [u.toLocalFile() for u in (mime.urls() if mime else []) if u.isLocalFile()]
-        if event is not None and paths:
-            event.acceptProposedAction()
-            if paths[0].endswith(".tflite"):
-                self.request_model(paths[0])
-            else:
-                self.open_source(paths[0])
+        self.live.dropEvent(event)
+
+    def _on_live_files_dropped(self, paths: list[str]) -> None:
+        if paths[0].endswith(".tflite"):
+            self.request_model(paths[0])
+        else:
+            self.open_source(paths[0])
 
     # -- model ----------------------------------------------------------------------------
     def request_model(self, spec: str, threads: int | None = None) -> None:
@@ -397,11 +378,6 @@ class MainWindow(QMainWindow):
         else:
             self._status(f"Snapshot saved to {path}", 8000)
         return path
-
-    def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        if self.help.isVisible():
-            self.help.setGeometry(self.stack.rect())
 
     def _update_title(self) -> None:
         info = self.session.model_info
