@@ -41,7 +41,7 @@ def test_compare_mode_shows_both_models_on_the_same_frames(qtbot, open_window, c
     assert window.compare_info.threads == 1
     assert "1 for the second" in window.compare_panel.sharing.text()
     qtbot.waitUntil(lambda: len(window.compare_panel.chart.series[1]) >= 2, timeout=WAIT)
-    stats = window.run_stats()
+    stats = window.recorder.run_stats()
     assert stats["compare"]["model"] == V2 and stats["compare"]["predictions"] >= 10
 
 
@@ -51,10 +51,10 @@ def test_stopping_compare_joins_its_threads_and_gives_the_cores_back(
     window = open_window(str(scene_video), model=V3, threads=2)
     window.start_compare(V2)
     qtbot.waitUntil(lambda: window.compare_info is not None, timeout=WAIT)
-    compare_threads = list(window.compare_worker.threads)
+    compare_threads = list(window.session.compare_worker.threads)
     window.stop_compare()
-    assert window.compare_worker is None
+    assert window.session.compare_worker is None
     assert not any(t.is_alive() for t in compare_threads)
     qtbot.waitUntil(lambda: window.model_info.threads == 2, timeout=WAIT)
-    assert window.run_stats()["compare"] is None
+    assert window.recorder.run_stats()["compare"] is None
     assert window.settings_snapshot()["compare"] is None

@@ -59,9 +59,9 @@ def test_predictions_arrive_and_name_the_cat_in_the_video(qtbot, open_window, sc
 
 def test_the_first_prediction_reaches_the_screen(qtbot, open_window, scene_video):
     window = open_window(str(scene_video))
-    qtbot.waitUntil(lambda: window.first_prediction_time is not None, timeout=WAIT)
-    assert window.first_prediction_time >= window.started
-    assert window.predictions_shown >= 1
+    qtbot.waitUntil(lambda: window.recorder.first_prediction_time is not None, timeout=WAIT)
+    assert window.recorder.first_prediction_time >= window.session.started
+    assert window.recorder.predictions_shown >= 1
     shown = window.last_prediction
     assert shown is not None and shown.model == V2
     label = shown.classification.labels[0]
@@ -81,7 +81,7 @@ def test_click_mode_recognises_only_on_space_or_click(qtbot, open_window):
     assert frame is not None and window.source.slot.wait_taken(frame.id, WAIT / 1000)
     qtbot.waitUntil(lambda: window.model_info is not None, timeout=WAIT)
     assert session.stats().primary.predictions == 0
-    assert window.predictions_shown == 0
+    assert window.recorder.predictions_shown == 0
     window.recognise_once()  # what Space and a click on the video do
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=WAIT)
     assert session.stats().primary.predictions == 1  # one click, one answer
@@ -91,7 +91,7 @@ def test_click_mode_recognises_only_on_space_or_click(qtbot, open_window):
     qtbot.mouseClick(window.video, Qt.MouseButton.LeftButton, pos=box_centre)
     qtbot.waitUntil(lambda: len(shown) == 2, timeout=WAIT)
     assert session.stats().primary.predictions == 2
-    assert window.predictions_shown == 2
+    assert window.recorder.predictions_shown == 2
 
 
 # -- the ROI box ----------------------------------------------------------------------------
@@ -243,10 +243,10 @@ def test_predictions_of_an_older_generation_are_ignored(qtbot, open_window, scen
     qtbot.waitUntil(lambda: window.generation == 2, timeout=WAIT)
     stale = shown[0]
     assert stale.generation == 1
-    count = window.predictions_shown
+    count = window.recorder.predictions_shown
     window._on_session_prediction_ready(stale)
-    assert window.predictions_shown == count
-    assert window.stale_dropped >= 1
+    assert window.recorder.predictions_shown == count
+    assert window.recorder.stale_dropped >= 1
 
 
 def test_model_swap_keeps_old_model_when_new_file_is_corrupt(
@@ -324,8 +324,13 @@ def test_frame_rates_are_shown_on_the_video_and_in_the_panel(qtbot, open_window,
     )
     text = window.rates_label.text()  # the same line is drawn on the video
     assert "camera" in text and "display" in text and "inference" in text
-    assert set(window.rates()) == {"camera_fps", "display_fps", "inference_fps", "inference_ms"}
-    assert all(value >= 0.0 for value in window.rates().values())
+    assert set(window.recorder.rates()) == {
+        "camera_fps",
+        "display_fps",
+        "inference_fps",
+        "inference_ms",
+    }
+    assert all(value >= 0.0 for value in window.recorder.rates().values())
 
 
 def test_model_card_and_labels_browser_describe_the_current_model(qtbot, open_window):
@@ -367,7 +372,7 @@ def test_help_overlay_lists_every_shortcut_and_toggles_with_f1(qtbot, open_windo
 def test_snapshot_saves_the_view_with_box_and_says_where(qtbot, open_window, tmp_path):
     window = open_window(str(IMAGES / "owl.jpg"))
     window.snapshot_dir = tmp_path
-    qtbot.waitUntil(lambda: window.predictions_shown > 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.recorder.predictions_shown > 0, timeout=WAIT)
     path = window.save_snapshot()
     assert path is not None and path.is_file() and path.suffix == ".png"
     assert str(path) in window.statusBar().currentMessage()
@@ -400,7 +405,7 @@ def test_no_camera_shows_the_friendly_panel_and_a_photo_can_be_opened(qtbot, ope
     assert window.no_source.isVisible()
     window.open_source(str(IMAGES / "parrot.jpg"))  # opens off the GUI thread
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.video, timeout=WAIT)
-    qtbot.waitUntil(lambda: window.predictions_shown > 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.recorder.predictions_shown > 0, timeout=WAIT)
 
 
 def test_dropping_an_image_file_on_the_window_loads_it(qtbot, open_window, photo_folder):
@@ -428,9 +433,9 @@ def test_a_source_that_fails_later_keeps_the_current_one(qtbot, open_window, tmp
 
 def test_closing_the_window_joins_every_thread(qtbot, open_window, scene_video):
     window = open_window(str(scene_video))
-    qtbot.waitUntil(lambda: window.predictions_shown > 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.recorder.predictions_shown > 0, timeout=WAIT)
     window.request_model(V3)  # a loader thread may be running too
-    owned = window.threads()
+    owned = window.session.threads()
     assert {t.name for t in owned} >= {"camapp-inference", "camapp-capture-video"}
     window.close()
     assert not any(t.is_alive() for t in owned)

@@ -80,7 +80,7 @@ def _roi_from(value: object) -> ROI:
 
 def write_stats(window: MainWindow, path: str | Path) -> dict[str, Any]:
     """Writes :meth:`MainWindow.run_stats` as JSON, atomically."""
-    stats = window.run_stats()
+    stats = window.recorder.run_stats()
     with atomic_write(path) as handle:
         json.dump(stats, handle, indent=2)
         handle.write("\n")

@@ -12,11 +12,7 @@ from typing import Any
 
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QDropEvent
-from PyQt6.QtWidgets import (
-    QLabel,
-    QMainWindow,
-    QStatusBar,
-)
+from PyQt6.QtWidgets import QLabel, QMainWindow, QStatusBar
 
 from camapp.base.roi import ROI
 from camapp.capture.sources import FrameSource
@@ -59,7 +55,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("camapp")
         self.resize(1280, 760)
         self.session = session
-        self.store = session.store
         self.snapshot_dir: Path | None = None
         self._closed = False
         self._generation = 0
@@ -77,7 +72,7 @@ class MainWindow(QMainWindow):
         connect_queued(b.source_changed, self._on_session_source_changed)
         connect_queued(b.source_failed, self._on_session_source_failed)
         connect_queued(b.error_raised, self._on_session_error_raised)
-        connect_queued(b.status_changed, self._on_session_status_changed)
+        connect_queued(b.status_changed, lambda message: self._status(message, 4000))
         session.add_listener(self.bridge)
 
         self._build_central(session.roi)
@@ -87,7 +82,7 @@ class MainWindow(QMainWindow):
             on_model_chosen=self._on_settings_model_chosen,
             on_top_k_changed=self._on_top_k_changed,
             on_mode_changed=self.set_mode,
-            on_compare_chosen=self._on_compare_chosen,
+            on_compare_chosen=self.start_compare,
         )
         p = self.panels
         self.results, self.settings_panel, self.compare_panel = p.results, p.settings, p.compare
@@ -238,14 +233,7 @@ class MainWindow(QMainWindow):
         running = self.session.model_info is not None
         if not running:
             self.video.set_message(f"Loading {name}...")
-        self._status(
-            f"Loading {name}..." + (" (the current model keeps running)" if running else ""), 5000
-        )
-
-    @property
-    def started(self) -> float:
-        """``time.monotonic()`` when the session started (the app's start with ``camapp run``)."""
-        return self.session.started
+        self._status(f"Loading {name}..." + (" (the current one runs meanwhile)" * running), 5000)
 
     @property
     def generation(self) -> int:
@@ -260,10 +248,6 @@ class MainWindow(QMainWindow):
     @property
     def compare_info(self) -> ModelInfo | None:
         return self._compare_info if self.session.compare_worker is not None else None
-
-    @property
-    def compare_worker(self) -> Any:
-        return self.session.compare_worker
 
     def _on_settings_model_chosen(self, model_id: str) -> None:
         info = self.session.model_info
@@ -314,10 +298,6 @@ class MainWindow(QMainWindow):
             self.video.set_message(f"No model loaded: {message}")
         self._show_error(message)
 
-    def _on_session_status_changed(self, message: str) -> None:
-        if not self._closed:
-            self._status(message, 4000)
-
     def _show_error(self, message: str) -> None:
         self.last_error = message
         self._status(message, 15000)
@@ -335,22 +315,18 @@ class MainWindow(QMainWindow):
         self.session.set_mode(mode)
         self.video.set_mode(mode)
         self.settings_panel.set_mode(mode)
-        click = mode == "click"
-        self._status(
-            "Click the video or press Space to recognise" if click else "Recognising every frame",
-            4000,
-        )
+        click = "Click the video or press Space to recognise"
+        self._status(click if mode == "click" else "Recognising every frame", 4000)
 
     def recognise_once(self) -> None:
         """Click mode: classify the current box once."""
         self.session.recognise_once()
 
     # -- compare mode ---------------------------------------------------------------------
-    def _on_compare_chosen(self, spec: str) -> None:
-        self.start_compare(spec) if spec else self.stop_compare()
-
     def start_compare(self, spec: str) -> None:
-        """Runs ``spec`` beside the current model on the same frames and the same box."""
+        """Runs ``spec`` beside the current model on the same frames and box ("": stop)."""
+        if not spec:
+            return self.stop_compare()
         self.session.start_compare(spec)
         self.panels.compare_started(spec, self.session.compare_threads())
 
@@ -398,34 +374,10 @@ class MainWindow(QMainWindow):
             self._show_error(self.source.error)
         self.recorder.tick()
 
-    # -- statistics, state and shutdown ---------------------------------------------------
-    def rates(self) -> dict[str, float]:
-        """Frame rates over the last second: camera, display, inference, and inference ms."""
-        return self.recorder.rates()
-
-    def run_stats(self) -> dict[str, Any]:
-        """Statistics of this run for ``--stats-json``."""
-        return self.recorder.run_stats()
-
-    @property
-    def predictions_shown(self) -> int:
-        return self.recorder.predictions_shown
-
-    @property
-    def stale_dropped(self) -> int:
-        return self.recorder.stale_dropped
-
-    @property
-    def first_prediction_time(self) -> float | None:
-        return self.recorder.first_prediction_time
-
+    # -- state and shutdown -----------------------------------------------------------------
     def settings_snapshot(self) -> dict[str, Any]:
         """What the app remembers on exit: source, model, box, choices and the layout."""
         return {**remembered(self.session), "window": save_layout(self)}
-
-    def threads(self) -> list[Any]:
-        """The threads this window's session owns (workers, loaders, opener, capture)."""
-        return self.session.threads()
 
     def shutdown(self) -> None:
         """Stops timers and closes the session (joining its threads); idempotent."""
