@@ -65,11 +65,7 @@ def user_settings() -> Settings:
 
 def default_model(store: ModelStore) -> str:
     """The configured model when installed, else the first installed classifier."""
-    wanted = user_settings().model
-    installed = [e.id for e in store.installed() if e.kind == "classifier"]
-    if wanted in installed or not installed:
-        return wanted
-    return installed[0]
+    return store.usable_model(user_settings().model)
 
 
 def progress_bar(title: str) -> Callable[[int, int], None]:

@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
-from camapp.base.config import app_defaults
 from camapp.base.errors import CamappError
 from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.roi import ROI
@@ -30,13 +29,7 @@ from camapp.capture.sources import Frame, FrameSource, open_source
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
 from camapp.pipeline.events import Listener, ModelInfo, Prediction, SourceInfo
-from camapp.pipeline.stats import (
-    SWAP_HISTORY,
-    InvokeHistory,
-    SessionStats,
-    SwapRecord,
-    WorkerStats,
-)
+from camapp.pipeline.stats import SWAP_HISTORY, SessionStats, SwapRecord, WorkerRecord
 from camapp.pipeline.worker import InferenceWorker
 from camapp.store.catalog import Catalog
 from camapp.store.model_store import ModelStore
@@ -45,45 +38,6 @@ log = logging.getLogger(__name__)
 
 #: Opens what a source spec names (blocking); :func:`camapp.capture.sources.open_source`.
 SourceOpener = Callable[[str], FrameSource]
-
-
-def choose_default_model(store: ModelStore, wanted: str = "") -> str:
-    """``wanted`` when it is installed (or a file), else the configured default, else any.
-
-    Returns ``wanted`` unchanged when no classifier is installed at all, so the error that
-    follows names what the user asked for.
-    """
-    if wanted and Path(wanted).is_file():
-        return wanted
-    installed = [e.id for e in store.installed() if e.kind == "classifier"]
-    if wanted in installed or not installed:
-        return wanted
-    default = str(app_defaults().get("model") or "")
-    return default if default in installed else installed[0]
-
-
-class _WorkerRecord:
-    """What the session keeps about one worker's answers (guarded by the session lock)."""
-
-    def __init__(self) -> None:
-        self.info: ModelInfo | None = None
-        self.history = InvokeHistory()
-        self.predictions = 0
-
-    def stats(self, worker: InferenceWorker | None) -> WorkerStats:
-        info = self.info
-        rates = worker.stats() if worker is not None else {}
-        return WorkerStats(
-            model=info.spec if info else None,
-            generation=info.generation if info else 0,
-            threads=info.threads if info else None,
-            load_ms=round(info.load_ms, 1) if info else None,
-            predictions=self.predictions,
-            inference_fps=round(rates.get("inference_fps", 0.0), 2),
-            inference_ms=round(rates.get("inference_ms", 0.0), 2),
-            inference_ms_p50=round(self.history.percentile(50), 2),
-            inference_ms_p95=round(self.history.percentile(95), 2),
-        )
 
 
 class Session:
@@ -150,7 +104,7 @@ class Session:
         self._prediction_ready = threading.Condition(self._lock)
         self._listeners: list[Listener] = [listener] if listener is not None else []
         self._prediction_callbacks: list[Callable[[Prediction], None]] = []
-        self._records = {"": _WorkerRecord(), "compare": _WorkerRecord()}
+        self._records = {"": WorkerRecord(), "compare": WorkerRecord()}
         self._latest: Prediction | None = None
         self._answers = 0  # answers of the main model so far
         self._returned = 0  # ... of which latest_prediction() has returned the newest
@@ -179,7 +133,7 @@ class Session:
         self.worker.start()
         if self._initial_source is not None:
             self.open_source(self._initial_source)
-        model = choose_default_model(self.store, str(self._initial_model or ""))
+        model = self.store.usable_model(str(self._initial_model or ""))
         if model:
             self.request_model(model)
         if self._initial_compare:
@@ -352,7 +306,7 @@ class Session:
         if worker is not None:
             worker.close()
         with self._lock:
-            self._records["compare"] = _WorkerRecord()
+            self._records["compare"] = WorkerRecord()
 
     # -- settings fan-out -----------------------------------------------------------------
     def _workers(self) -> list[InferenceWorker]:

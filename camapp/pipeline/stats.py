@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camapp.base.meters import percentile
+from camapp.pipeline.events import ModelInfo
+
+if TYPE_CHECKING:
+    from camapp.pipeline.worker import InferenceWorker
 
 #: Invoke times kept per model for the p50 / p95 (the newest; older ones drop out).
 HISTORY = 2000
@@ -87,3 +91,28 @@ class InvokeHistory:
 
     def percentile(self, q: float) -> float:
         return percentile(list(self._values), q)
+
+
+class WorkerRecord:
+    """What a session keeps about one worker's answers (guarded by the session's lock)."""
+
+    def __init__(self) -> None:
+        self.info: ModelInfo | None = None
+        self.history = InvokeHistory()
+        self.predictions = 0
+
+    def stats(self, worker: InferenceWorker | None) -> WorkerStats:
+        """A snapshot, with the worker's last-second rates when it is running."""
+        info = self.info
+        rates = worker.stats() if worker is not None else {}
+        return WorkerStats(
+            model=info.spec if info else None,
+            generation=info.generation if info else 0,
+            threads=info.threads if info else None,
+            load_ms=round(info.load_ms, 1) if info else None,
+            predictions=self.predictions,
+            inference_fps=round(rates.get("inference_fps", 0.0), 2),
+            inference_ms=round(rates.get("inference_ms", 0.0), 2),
+            inference_ms_p50=round(self.history.percentile(50), 2),
+            inference_ms_p95=round(self.history.percentile(95), 2),
+        )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from camapp.base.config import user_data_dir
+from camapp.base.config import app_defaults, user_data_dir
 from camapp.base.errors import CamappError
 from camapp.inference.options import ClassifierOptions, OutputKind
 from camapp.store.catalog import Catalog, ModelEntry, ModelFile
@@ -104,6 +104,22 @@ class ModelStore:
     def installed(self) -> list[ModelEntry]:
         """The catalog entries whose files are all found, in catalog order."""
         return [entry for entry in self.catalog if self.is_installed(entry)]
+
+    def usable_model(self, wanted: str = "", default: str | None = None) -> str:
+        """The model to run: ``wanted`` if it is installed (or a file), else a stand-in.
+
+        The stand-in is ``default`` (the packaged default setting when ``None``) when it is
+        installed, else the first installed classifier. With no classifier installed at all,
+        ``wanted`` comes back unchanged, so the error that follows names what was asked for.
+        """
+        if wanted and Path(wanted).is_file():
+            return wanted
+        installed = [e.id for e in self.installed() if e.kind == "classifier"]
+        if wanted in installed or not installed:
+            return wanted
+        if default is None:
+            default = str(app_defaults().get("model") or "")
+        return default if default in installed else installed[0]
 
     def options_for(
         self,

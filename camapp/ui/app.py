@@ -13,7 +13,7 @@ from typing import Any
 from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from camapp.base.config import app_defaults, atomic_write
+from camapp.base.config import atomic_write
 from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
 from camapp.base.settings import WindowState, load_settings, save_state
@@ -36,12 +36,8 @@ def choose_model(store: ModelStore, wanted: str, explicit: bool) -> tuple[str, s
     """
     if explicit or (wanted and Path(wanted).is_file()):
         return wanted, None
-    installed = [e.id for e in store.installed() if e.kind == "classifier"]
-    if wanted in installed or not installed:
-        return wanted, None
-    default = str(app_defaults().get("model") or "")
-    fallback = default if default in installed else installed[0]
-    if not wanted:
+    fallback = store.usable_model(wanted)
+    if not wanted or fallback == wanted:
         return fallback, None
     return fallback, f"model {wanted} is not installed; showing {fallback} instead"
 
