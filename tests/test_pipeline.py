@@ -11,14 +11,11 @@ from conftest import CAT_LABELS, IMAGES
 
 from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
-from camapp.capture.sources import (
-    Frame,
-    LatestSlot,
-    SceneSource,
-    SyntheticSource,
-    VideoSource,
-    open_source,
-)
+from camapp.capture.frames import Frame, LatestSlot
+from camapp.capture.scenes import SceneSource
+from camapp.capture.sources import open_source
+from camapp.capture.synthetic import SyntheticSource
+from camapp.capture.video import VideoSource
 from camapp.pipeline.worker import InferenceWorker
 
 

@@ -10,7 +10,8 @@ import threading
 import pytest
 from conftest import CAT_LABELS, IMAGES
 
-from camapp.capture.sources import FrameSource, open_source
+from camapp.capture.frames import FrameSource
+from camapp.capture.sources import open_source
 from camapp.pipeline.events import NullListener
 from camapp.pipeline.session import Session
 

@@ -12,7 +12,7 @@ import cv2
 from camapp.base.config import packaged_file
 from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
-from camapp.capture.sources import IMAGE_EXTENSIONS
+from camapp.capture.frames import IMAGE_EXTENSIONS
 from camapp.inference.classifier import Classifier
 
 

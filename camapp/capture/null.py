@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from camapp.capture.sources import FrameSource
+from camapp.capture.frames import FrameSource
 
 
 class NullSource(FrameSource):

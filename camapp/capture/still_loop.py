@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from camapp.base.errors import CamappError
-from camapp.capture.sources import FrameSource, open_source
+from camapp.capture.frames import FrameSource
+from camapp.capture.sources import open_source
 
 
 class StillLoopSource(FrameSource):

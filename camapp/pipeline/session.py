@@ -23,9 +23,10 @@ from camapp.base.errors import CamappError
 from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.roi import ROI
 from camapp.base.types import Mode
+from camapp.capture.frames import Frame, FrameSource
 from camapp.capture.null import NullSource
 from camapp.capture.relay import RelaySource
-from camapp.capture.sources import Frame, FrameSource, open_source
+from camapp.capture.sources import open_source
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
 from camapp.pipeline.events import Listener, ModelInfo, Prediction, SourceInfo

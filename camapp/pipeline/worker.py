@@ -19,7 +19,7 @@ from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
 from camapp.base.types import Mode
-from camapp.capture.sources import Frame, FrameSource, LatestSlot
+from camapp.capture.frames import Frame, FrameSource, LatestSlot
 from camapp.inference.classifier import Classifier
 from camapp.inference.options import ClassifierOptions
 from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction

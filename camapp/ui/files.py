@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QFileDialog, QWidget
 
-from camapp.capture.sources import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from camapp.capture.frames import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 
 def ask_for_path(parent: QWidget, kind: str) -> str:

@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import QWidget
 
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
-from camapp.capture.sources import FrameSource
+from camapp.capture.frames import FrameSource
 from camapp.pipeline.events import Prediction
 from camapp.ui.actions import gesture_keys
 

@@ -15,7 +15,7 @@ from PyQt6.QtGui import QCloseEvent, QDropEvent
 from PyQt6.QtWidgets import QLabel, QMainWindow, QStatusBar
 
 from camapp.base.roi import ROI
-from camapp.capture.sources import FrameSource
+from camapp.capture.frames import FrameSource
 from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
 from camapp.pipeline.session import Session
 from camapp.ui import files
