@@ -73,9 +73,11 @@ def test_bench_json_has_one_sane_record_per_model(tiny_run, catalog):
         assert record["peak_rss_mb"] > 10 and record["cpu_percent"] > 0
         assert record["top1_published"] == catalog.get(record["model"]).published.top1
         assert record["top1_measured"] is None
-    small, large = records
-    # 14 vs 300 million MACs: the small model is faster, whatever the machine.
-    assert small["invoke_ms_p50"] < large["invoke_ms_p50"]
+    # The published size of each variant comes with its timing (no timing is compared here:
+    # a noisy machine makes that a benchmark's job, not a test's).
+    assert [r["macs_m"] for r in records] == [
+        catalog.get(r["model"]).published.macs_m for r in records
+    ]
 
 
 def test_bench_csv_has_the_same_columns_and_rows(tiny_run):
@@ -158,7 +160,15 @@ def test_bench_on_a_video_uses_the_real_capture_thread(models_dir, scene_video, 
         ]
     )
     assert code == 0
-    assert json.loads(out.read_text())[0]["e2e_fps"] > 30  # unpaced: faster than the video
+    assert json.loads(out.read_text())[0]["e2e_fps"] > 0
+    # The pipeline phase reads the video unpaced: on demand, one frame ahead of the worker.
+    from camapp.capture.still_loop import open_unpaced_source
+
+    source = open_unpaced_source(str(scene_video))
+    try:
+        assert source.on_demand and not source.realtime
+    finally:
+        source.close()
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,7 @@ def test_roi_change_reclassifies_a_still_scene(store, tmp_path):
     worker.start()
     try:
         assert listener.wait_for(lambda r: len(r.predictions) == 1)
-        time.sleep(0.3)
+        assert worker.wait_idle()
         assert len(listener.predictions) == 1  # a still scene is classified once
         worker.set_roi(ROI(0.0, 0.0, 0.2, 0.2))
         assert listener.wait_for(lambda r: len(r.predictions) == 2)
@@ -168,7 +168,7 @@ def test_click_mode_classifies_only_when_asked(store):
     worker.load_now("mobilenet_v3_small_1.0_224_uint8")
     worker.start()
     try:
-        time.sleep(0.3)
+        assert worker.wait_idle()  # the photo is there and the model loaded: nothing asked
         assert listener.predictions == []
         worker.recognise_once()
         assert listener.wait_for(lambda r: len(r.predictions) == 1)
@@ -227,12 +227,14 @@ def test_unpaced_synthetic_source_stays_one_frame_ahead_of_its_consumer():
     source = SyntheticSource(width=320, height=240, fps=None).start()
     try:
         first = source.wait_newer(0, timeout=2.0)
-        time.sleep(0.2)
-        assert source.latest() is first  # nothing taken: it does not run ahead
-        taken = source.slot.take()
-        later = source.wait_newer(taken.id, timeout=2.0)
+        taken = 0
+        later = first
         for _ in range(20):
+            # Unpaced, it could make thousands of frames a second; on demand it never has
+            # more than one frame beyond those a consumer took.
+            assert source.fps.count <= taken + 1
             later = source.wait_newer(source.slot.take().id, timeout=2.0)
+            taken += 1
     finally:
         source.close()
     assert first.image.shape == (240, 320, 3)

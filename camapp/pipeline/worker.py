@@ -95,6 +95,8 @@ class InferenceWorker:
         self.predictions = 0
         self.last_frame_id = 0
         self._thread: threading.Thread | None = None
+        self._idle = threading.Condition()
+        self._idle_passes = 0  # loop passes that found nothing to classify
         #: Compare mode: every classified frame is handed on here, so a second worker
         #: classifies exactly the frames this one did (see :class:`RelaySource`).
         self.relay: LatestSlot | None = None
@@ -302,6 +304,9 @@ class InferenceWorker:
                 self._install(pending)
             frame = self._next_frame()
             if frame is None or self._classifier is None:
+                with self._idle:
+                    self._idle_passes += 1
+                    self._idle.notify_all()
                 continue
             try:
                 self._classify(frame)
@@ -352,6 +357,27 @@ class InferenceWorker:
         relay = self.relay
         if relay is not None:
             relay.put(frame)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Waits until the worker has looked for work after this call and found none.
+
+        What was asked before the call (a box, a frame, a click) has then been answered,
+        and nothing more will be until something changes: tests use it instead of sleeping
+        to prove that nothing else happens.
+        """
+        with self._idle:
+            # A pass already under way may have started before the call: wait for the next.
+            target = self._idle_passes + 2
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._idle_passes < target:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._stop.is_set():
+                    return False
+                self._idle.wait(min(left, 0.05))
+                self._wake.set()
+            return True
 
     # -- stats ----------------------------------------------------------------------------
     def stats(self) -> dict[str, float]:
