@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from camapp.bench.measure import (
     run_bench,
 )
 from camapp.bench.report import format_table, write_csv, write_json
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from camapp.bench.evaluate import LabelledImage
@@ -169,7 +172,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from camapp.store.model_store import ModelStore
 
     def warn(line: str) -> None:
-        print(f"camapp: {line}", file=sys.stderr)
+        log.warning("%s", line)
 
     if args.plot:
         require_matplotlib()  # before minutes of measuring, not after
@@ -207,7 +210,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         plot_results(report.results, args.plot, measured_accuracy=bool(eval_items))
     written = [p for p in (args.json, args.csv, args.plot) if p]
     if written:
-        print(f"wrote {', '.join(written)}", file=sys.stderr)
+        log.info("wrote %s", ", ".join(written))
     return 0
 
 
