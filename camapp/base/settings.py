@@ -185,6 +185,12 @@ class Settings:
         ("../shared/models",), _Rule("a list of folders or URLs", _paths)
     )
     compare: str | None = _setting(None, _TEXT.or_null("none"))
+    stream_timeout: float = _setting(
+        10.0, _Rule("a number of seconds from 0.5 to 300", _number(0.5, 300.0))
+    )
+    reconnect_max_wait: float = _setting(
+        10.0, _Rule("a number of seconds from 0.5 to 3600", _number(0.5, 3600.0))
+    )
 
     def __post_init__(self) -> None:
         _validate_fields(self)

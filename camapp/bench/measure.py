@@ -212,6 +212,9 @@ class _PredictionLog:
     def on_source_failed(self, spec: str, message: str) -> None:
         pass
 
+    def on_source_status(self, spec: str, state: object) -> None:
+        pass
+
     def on_error(self, message: str) -> None:
         with self._cond:
             self.errors.append(message)

@@ -11,10 +11,15 @@ from camapp.capture.camera import CameraSource
 from camapp.capture.frames import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameSource
 from camapp.capture.scenes import SceneSource
 from camapp.capture.synthetic import SyntheticSource
-from camapp.capture.video import VideoSource
+from camapp.capture.video import STREAM_TIMEOUT_S, VideoSource
 
 
-def open_source(spec: str | int, loop: bool = True, realtime: bool = True) -> FrameSource:
+def open_source(
+    spec: str | int,
+    loop: bool = True,
+    realtime: bool = True,
+    stream_timeout: float = STREAM_TIMEOUT_S,
+) -> FrameSource:
     """Opens what ``--source`` names (not started yet).
 
     Args:
@@ -22,6 +27,7 @@ def open_source(spec: str | int, loop: bool = True, realtime: bool = True) -> Fr
             ``http://``), image file, folder of images, or ``synthetic``.
         loop: Loop video files.
         realtime: Pace video files at their own frame rate.
+        stream_timeout: Seconds a stream URL may take to open or to send its next frame.
 
     Raises:
         CamappError: When nothing usable is there.
@@ -32,7 +38,7 @@ def open_source(spec: str | int, loop: bool = True, realtime: bool = True) -> Fr
     if text == "synthetic":
         return SyntheticSource(fps=30.0 if realtime else None)
     if "://" in text:
-        return VideoSource(text, loop=False, realtime=False)
+        return VideoSource(text, loop=False, realtime=False, timeout=stream_timeout)
     if text.startswith("/dev/video"):
         return CameraSource(text)
     path = Path(text).expanduser()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from camapp.base.roi import ROI
+from camapp.capture.frames import SourceState
 from camapp.inference.results import Category, Classification
 
 
@@ -111,6 +112,10 @@ class Listener(Protocol):
 
     def on_source_failed(self, spec: str, message: str) -> None: ...
 
+    def on_source_status(self, spec: str, state: SourceState) -> None:
+        """``spec`` is connecting, lost and reconnecting (attempt n), or live again."""
+        ...
+
     def on_error(self, message: str) -> None: ...
 
     def on_status(self, message: str) -> None: ...
@@ -129,6 +134,9 @@ class NullListener:
         pass
 
     def on_source_failed(self, spec: str, message: str) -> None:
+        pass
+
+    def on_source_status(self, spec: str, state: SourceState) -> None:
         pass
 
     def on_error(self, message: str) -> None:

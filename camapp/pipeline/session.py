@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -23,13 +24,14 @@ from camapp.base.errors import CamappError
 from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.roi import ROI
 from camapp.base.types import Mode
-from camapp.capture.frames import Frame, FrameSource
+from camapp.capture.frames import Backoff, Frame, FrameSource, SourceState
 from camapp.capture.null import NullSource
 from camapp.capture.relay import RelaySource
 from camapp.capture.sources import open_source
+from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
-from camapp.pipeline.events import Listener, ModelInfo, Prediction, SourceInfo
+from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction, SourceInfo
 from camapp.pipeline.stats import SWAP_HISTORY, SessionStats, SwapRecord, WorkerRecord
 from camapp.pipeline.worker import InferenceWorker
 from camapp.store.catalog import Catalog
@@ -63,6 +65,8 @@ class Session:
         synchronous: Load models and open sources inside the calls that ask for them
             (tests): when :meth:`request_model` returns, the model is ready to swap in.
         opener: Opens a source spec (tests can slow it down).
+        stream_timeout: Seconds a stream URL may take to open or to send its next frame.
+        reconnect: Waits between attempts to reopen a lost camera, stream or video file.
 
     Example:
         >>> with Session(source="cat.jpg", model="mobilenet_v2_1.0_224_uint8") as session:
@@ -88,6 +92,8 @@ class Session:
         listener: Listener | None = None,
         synchronous: bool = False,
         opener: SourceOpener | None = None,
+        stream_timeout: float = STREAM_TIMEOUT_S,
+        reconnect: Backoff | None = None,
     ) -> None:
         self.store = store if store is not None else ModelStore(Catalog.load(), models_dir)
         self.started = time.monotonic()
@@ -100,7 +106,8 @@ class Session:
         self._mode = Mode.parse(mode)
         self._roi = roi if isinstance(roi, ROI) else ROI.clamped(*roi) if roi else ROI.full()
         self._synchronous = synchronous
-        self._opener_fn: SourceOpener = opener or (lambda spec: open_source(spec))
+        self._opener_fn = opener or partial(open_source, stream_timeout=stream_timeout)
+        self._backoff = reconnect or Backoff()
         self._lock = threading.RLock()
         self._prediction_ready = threading.Condition(self._lock)
         self._listeners: list[Listener] = [listener] if listener is not None else []
@@ -387,8 +394,10 @@ class Session:
             return
         spec = source.name if isinstance(source, FrameSource) else str(source)
         if isinstance(source, FrameSource) or "://" in spec:
+            connecting = SourceState("connecting", 0, f"connecting to {spec}...")
             for listener in self._listeners_now():
-                listener.on_status(f"connecting to {spec}...")
+                listener.on_status(connecting.message)
+                listener.on_source_status(spec, connecting)
         self._source_opener.submit(lambda current: self._open(source, spec, current))
 
     def _open(
@@ -397,6 +406,8 @@ class Session:
         """Runs on the opener thread: open, start, swap in, close the old source."""
         try:
             new = source if isinstance(source, FrameSource) else self._opener_fn(spec)
+            new.backoff = self._backoff
+            new.state_listener = lambda state: self._on_source_state(new, state)
             try:
                 new.start()
             except BaseException:
@@ -409,6 +420,7 @@ class Session:
                     message = f"cannot open {spec}: {message}: {exc}"
                 for listener in self._listeners_now():
                     listener.on_source_failed(spec, message)
+                self._on_source_state(self._source)  # what runs now ("connecting" ends)
             return
         with self._lock:
             if not current() or self._closed:
@@ -431,7 +443,24 @@ class Session:
         self.worker.set_source(new)
         for listener in self._listeners_now():
             listener.on_source_changed(info)
+        self._on_source_state(new)
         old.close()
+
+    @property
+    def source_state(self) -> SourceState:
+        """Whether the running source delivers, or is lost and reconnecting."""
+        return self._source.state
+
+    def _on_source_state(self, source: FrameSource, state: SourceState | None = None) -> None:
+        """Reports the running source's state (lost, reconnecting, live) to the listeners."""
+        with self._lock:
+            if source is not self._source or self._closed:
+                return  # not (or no longer) the running source
+            spec, state = self._source_spec, state or source.state
+        for listener in self._listeners_now():
+            if state.message:
+                listener.on_status(state.message)
+            listener.on_source_status(spec, state)
 
     def wait_for_source(self, timeout: float = 10.0) -> bool:
         """Waits until no source is being opened; False on timeout."""
@@ -557,7 +586,7 @@ class Session:
             listener.on_status(message)
 
 
-class _WorkerEvents:
+class _WorkerEvents(NullListener):
     """A worker's listener: hands its events to the session with the worker's tag."""
 
     def __init__(self, session: Session, tag: str) -> None:
@@ -569,12 +598,6 @@ class _WorkerEvents:
 
     def on_model_changed(self, info: ModelInfo) -> None:
         self._session._on_model_changed(info)
-
-    def on_source_changed(self, info: SourceInfo) -> None:
-        pass
-
-    def on_source_failed(self, spec: str, message: str) -> None:
-        pass
 
     def on_error(self, message: str) -> None:
         self._session._on_error(self._tag, message)

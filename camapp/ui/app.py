@@ -17,6 +17,8 @@ from camapp.base.config import atomic_write
 from camapp.base.errors import CamappError
 from camapp.base.roi import ROI
 from camapp.base.settings import WindowState, load_settings, save_state
+from camapp.capture.frames import Backoff
+from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.pipeline.session import Session
 from camapp.store.catalog import Catalog
 from camapp.store.install import ensure_default_models, text_progress
@@ -59,6 +61,8 @@ def make_session(store: ModelStore, args: argparse.Namespace, settings: dict[str
         threshold=float(settings.get("threshold") or 0.0),
         mode="click" if settings.get("mode") == "click" else "continuous",
         compare=str(settings["compare"]) if settings.get("compare") else None,
+        stream_timeout=float(settings.get("stream_timeout") or STREAM_TIMEOUT_S),
+        reconnect=Backoff(cap=float(settings.get("reconnect_max_wait") or 10.0)),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, pyqtBoundSignal, pyqtSignal
 
+from camapp.capture.frames import SourceState
 from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
 
 
@@ -27,6 +28,8 @@ class SessionBridge(QObject):
     source_changed = pyqtSignal(object)
     #: A source could not be opened: spec, message.
     source_failed = pyqtSignal(str, str)
+    #: The source is connecting, lost and reconnecting, or live again: spec, SourceState.
+    source_status_changed = pyqtSignal(str, object)
     #: Something went wrong; the message is in plain words.
     error_raised = pyqtSignal(str)
     #: A passing status line.
@@ -43,6 +46,9 @@ class SessionBridge(QObject):
 
     def on_source_failed(self, spec: str, message: str) -> None:
         self.source_failed.emit(spec, message)
+
+    def on_source_status(self, spec: str, state: SourceState) -> None:
+        self.source_status_changed.emit(spec, state)
 
     def on_error(self, message: str) -> None:
         self.error_raised.emit(message)

@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import QWidget
 
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
-from camapp.capture.frames import FrameSource
+from camapp.capture.frames import FrameSource, SourceState
 from camapp.pipeline.events import Prediction
 from camapp.ui.actions import gesture_keys
 
@@ -94,6 +94,7 @@ class VideoView(QWidget):
         self._prediction: Prediction | None = None
         self._rates_text = ""
         self._message = ""
+        self._source_message = ""
         self._hint = ""
         self._mode = "continuous"
         self._drag: _Drag | None = None
@@ -158,6 +159,17 @@ class VideoView(QWidget):
         if message != self._message:
             self._message = message
             self.update()
+
+    def show_source_status(self, spec: str, state: SourceState) -> None:
+        """Says over the last frame that the source is connecting or lost; clears when live."""
+        if state.message != self._source_message:
+            self._source_message = state.message
+            self.update()
+
+    @property
+    def message_text(self) -> str:
+        """What the centred message says now: the source's state first, then any other."""
+        return "\n".join(text for text in (self._source_message, self._message) if text)
 
     def set_hint(self, hint: str) -> None:
         """A short hint drawn at the bottom (e.g. what N / P do)."""
@@ -257,8 +269,8 @@ class VideoView(QWidget):
                 QColor(0, 0, 0, 170),
                 small=True,
             )
-        if self._message:
-            self._draw_message(painter, self._message)
+        if self.message_text:
+            self._draw_message(painter, self.message_text)
         painter.end()
 
     def _count_painted_frame(self) -> None:

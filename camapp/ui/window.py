@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         )
         self.notices, self.help = self.live.notices, self.live.help
         self.video.roi_changed.connect(self.session.set_roi)
+        connect_queued(self.bridge.source_status_changed, self.video.show_source_status)
         self.video.recognise_requested.connect(self.recognise_once)
         self.no_source.open_requested.connect(self.open_dialog)
         self.live.files_dropped.connect(self._on_live_files_dropped)
