@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,9 @@ try:  # OpenCV prints V4L2/FFmpeg warnings for every failed open; our errors say
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 except AttributeError:  # pragma: no cover - very old OpenCV
     pass
+# FFmpeg itself prints a line for every failed connection (each reconnect attempt of a lost
+# stream); the source's state says it once, in words. AV_LOG_QUIET unless the user set it.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 _frame_ids = itertools.count(1)
 
