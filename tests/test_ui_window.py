@@ -385,14 +385,15 @@ def test_n_and_p_step_through_the_scenes_of_a_folder(qtbot, open_window, photo_f
     names = sorted(p.name for p in photo_folder.iterdir())
     assert window.source.position == 0
     window.video.setFocus()
+    # N / P return at once; the photo decodes on the session's scene-stepper thread.
     qtbot.keyClick(window, Qt.Key.Key_N)
-    assert window.source.position == 1
+    qtbot.waitUntil(lambda: window.source.position == 1, timeout=WAIT)
     assert window.source.latest().name == names[1]
     qtbot.keyClick(window, Qt.Key.Key_N)
     qtbot.keyClick(window, Qt.Key.Key_N)
-    assert window.source.position == 0  # wraps round
+    qtbot.waitUntil(lambda: window.source.position == 0, timeout=WAIT)  # wraps round
     qtbot.keyClick(window, Qt.Key.Key_P)
-    assert window.source.latest().name == names[-1]
+    qtbot.waitUntil(lambda: window.source.latest().name == names[-1], timeout=WAIT)
     shown = record_predictions(window)
     qtbot.waitUntil(lambda: any(p.classification.labels[0] == "macaw" for p in shown), timeout=WAIT)
 

@@ -212,6 +212,9 @@ class _PredictionLog:
     def on_source_failed(self, spec: str, message: str) -> None:
         pass
 
+    def on_scene_changed(self, name: str, index: int, count: int) -> None:
+        pass
+
     def on_source_status(self, spec: str, state: object) -> None:
         pass
 

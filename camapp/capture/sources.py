@@ -9,7 +9,7 @@ import cv2
 from camapp.base.errors import CamappError
 from camapp.capture.camera import CameraSource
 from camapp.capture.frames import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameSource
-from camapp.capture.scenes import SceneSource
+from camapp.capture.scenes import OPTIONAL_PHOTO_EXTENSIONS, SceneSource, open_photos
 from camapp.capture.synthetic import SyntheticSource
 from camapp.capture.video import STREAM_TIMEOUT_S, VideoSource
 
@@ -47,11 +47,9 @@ def open_source(
             f"source not found: {text}",
             "give a camera number, a video, an image or a folder of images",
         )
-    if path.is_dir():
-        return SceneSource.from_path(path)
     suffix = path.suffix.lower()
-    if suffix in IMAGE_EXTENSIONS:
-        return SceneSource.from_path(path)
+    if path.is_dir() or suffix in IMAGE_EXTENSIONS or suffix in OPTIONAL_PHOTO_EXTENSIONS:
+        return open_photos(path, loop=loop, realtime=realtime)
     if suffix in VIDEO_EXTENSIONS:
         return VideoSource(str(path), loop=loop, realtime=realtime)
     if cv2.haveImageReader(str(path)):

@@ -112,6 +112,10 @@ class Listener(Protocol):
 
     def on_source_failed(self, spec: str, message: str) -> None: ...
 
+    def on_scene_changed(self, name: str, index: int, count: int) -> None:
+        """N / P moved to photo ``index`` (from 0) of ``count``, named ``name``; it is shown."""
+        ...
+
     def on_source_status(self, spec: str, state: SourceState) -> None:
         """``spec`` is connecting, lost and reconnecting (attempt n), or live again."""
         ...
@@ -134,6 +138,9 @@ class NullListener:
         pass
 
     def on_source_failed(self, spec: str, message: str) -> None:
+        pass
+
+    def on_scene_changed(self, name: str, index: int, count: int) -> None:
         pass
 
     def on_source_status(self, spec: str, state: SourceState) -> None:

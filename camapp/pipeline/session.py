@@ -27,6 +27,7 @@ from camapp.base.types import Mode
 from camapp.capture.frames import Backoff, Frame, FrameSource, SourceState
 from camapp.capture.null import NullSource
 from camapp.capture.relay import RelaySource
+from camapp.capture.scenes import SceneSource, SceneStepper
 from camapp.capture.sources import open_source
 from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.inference.options import ClassifierOptions
@@ -125,6 +126,9 @@ class Session:
         self._source_spec = ""
         self._source_info: SourceInfo | None = None
         self._source_opener = LatestOnlyExecutor("camapp-source-opener", synchronous)
+        self._scenes = SceneStepper(
+            self._on_scene_moved, lambda text: self._on_error("", text), synchronous=synchronous
+        )
         self._initial_source = source
         self._initial_model = model
         self._initial_compare = compare
@@ -156,6 +160,7 @@ class Session:
             self._closed = True
             self._prediction_ready.notify_all()
         self._source_opener.close()
+        self._scenes.close()
         self._close_compare_worker()
         self.worker.close()
         self._source.close()
@@ -180,7 +185,11 @@ class Session:
         owned = list(self.worker.threads)
         if self.compare_worker is not None:
             owned.extend(self.compare_worker.threads)
-        for thread in (self._source_opener.thread, getattr(self._source, "_thread", None)):
+        for thread in (
+            self._source_opener.thread,
+            self._scenes.thread,
+            getattr(self._source, "_thread", None),
+        ):
             if isinstance(thread, threading.Thread):
                 owned.append(thread)
         return owned
@@ -466,12 +475,23 @@ class Session:
         """Waits until no source is being opened; False on timeout."""
         return self._source_opener.wait_idle(timeout)
 
-    def next_scene(self) -> Frame | None:
-        """The next photo of a folder (``None`` for live sources)."""
-        return self._source.next_scene()
+    def next_scene(self) -> bool:
+        """Moves to the next photo of a folder in the background; False for live sources.
 
-    def previous_scene(self) -> Frame | None:
-        return self._source.previous_scene()
+        Returns at once: the photo decodes on the scene-stepper thread (presses made
+        meanwhile add up), and listeners hear ``on_scene_changed`` once it is shown.
+        """
+        return self._scenes.step(self._source, +1)
+
+    def previous_scene(self) -> bool:
+        """Moves to the previous photo in the background; False for live sources."""
+        return self._scenes.step(self._source, -1)
+
+    def _on_scene_moved(self, source: SceneSource, frame: Frame) -> None:
+        if source is not self._source or self._closed:
+            return  # another source was opened meanwhile
+        for listener in self._listeners_now():
+            listener.on_scene_changed(frame.name, frame.index, len(source.paths))
 
     # -- answers --------------------------------------------------------------------------
     def latest_prediction(self, timeout: float | None = None) -> Prediction | None:

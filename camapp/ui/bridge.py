@@ -28,6 +28,8 @@ class SessionBridge(QObject):
     source_changed = pyqtSignal(object)
     #: A source could not be opened: spec, message.
     source_failed = pyqtSignal(str, str)
+    #: N / P moved to another photo: name, index (from 0), count.
+    scene_changed = pyqtSignal(str, int, int)
     #: The source is connecting, lost and reconnecting, or live again: spec, SourceState.
     source_status_changed = pyqtSignal(str, object)
     #: Something went wrong; the message is in plain words.
@@ -46,6 +48,9 @@ class SessionBridge(QObject):
 
     def on_source_failed(self, spec: str, message: str) -> None:
         self.source_failed.emit(spec, message)
+
+    def on_scene_changed(self, name: str, index: int, count: int) -> None:
+        self.scene_changed.emit(name, index, count)
 
     def on_source_status(self, spec: str, state: SourceState) -> None:
         self.source_status_changed.emit(spec, state)

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         connect_queued(b.model_changed, self._on_session_model_changed)
         connect_queued(b.source_changed, self._on_session_source_changed)
         connect_queued(b.source_failed, self._on_session_source_failed)
+        connect_queued(b.scene_changed, self._on_session_scene_changed)
         connect_queued(b.error_raised, self._on_session_error_raised)
         connect_queued(b.status_changed, lambda message: self._status(message, 4000))
         session.add_listener(self.bridge)
@@ -202,16 +203,13 @@ class MainWindow(QMainWindow):
         self._step_scene(-1)
 
     def _step_scene(self, step: int) -> None:
-        try:
-            frame = self.session.next_scene() if step > 0 else self.session.previous_scene()
-        except Exception as exc:  # noqa: BLE001 - an unreadable folder is a message, not a crash
-            self._show_error(str(exc))
-            return
-        if frame is None:
+        # Returns at once: the photo decodes on the session's scene-stepper thread.
+        if not (self.session.next_scene() if step > 0 else self.session.previous_scene()):
             self._status("N and P step through photos; open an image or a folder first", 4000)
-            return
-        self.video.set_prediction(None)
-        self._status(f"Photo {frame.index + 1}: {frame.name}", 3000)
+
+    def _on_session_scene_changed(self, name: str, index: int, count: int) -> None:
+        if not self._closed:
+            self._status(f"Photo {index + 1} of {count}: {name}", 3000)
 
     def dropEvent(self, event: QDropEvent | None) -> None:  # noqa: N802 - Qt override
         self.live.dropEvent(event)
