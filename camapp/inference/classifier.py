@@ -182,7 +182,9 @@ class Classifier:
                 )
 
         source = options.labels_path or "labels"
-        if options.labels_path:
+        if options.output == "features":  # an embedder: its outputs are features, not classes
+            self.labels = [str(i) for i in range(self.num_outputs)]
+        elif options.labels_path:
             labels = read_labels(options.labels_path)
             self.labels = align_labels(labels, self.num_outputs, source=Path(source).name)
         elif self.num_outputs > 4096:
@@ -281,6 +283,19 @@ class Classifier:
             self._scores /= self._scores.sum()
         return self._scores
 
+    def features(self, frame_bgr: np.ndarray, roi: ROI | None = None) -> np.ndarray:
+        """The dequantised outputs for the ROI crop, as a new float32 vector (embedders).
+
+        The same crop, resize and invoke as :meth:`classify`; with ``output: features`` no
+        softmax is applied, so these are the embedder's raw features.
+        """
+        if self._closed:
+            raise CamappError("this classifier was closed")
+        self.preprocess(frame_bgr, roi)
+        self.invoke()
+        features: np.ndarray = self.scores().copy()
+        return features
+
     def postprocess(self, top_k: int = 5, threshold: float = 0.0) -> tuple[list[int], list[float]]:
         """Top-k class indices and scores (highest first) above ``threshold``."""
         return top_k_indices(self.scores(), top_k, threshold)
@@ -371,7 +386,7 @@ def _input_lut(
 def _needs_softmax(mode: str, stage: _Stage, dtype: np.dtype) -> bool:
     if mode == "logits":
         return True
-    if mode in ("probabilities", "softmax"):
+    if mode in ("probabilities", "softmax", "features"):
         return False
     if stage.output_producer is not None:
         return stage.output_producer != "SOFTMAX"

@@ -17,6 +17,8 @@ class OutputKind(Choice):
     PROBABILITIES = "probabilities"
     #: Logits: camapp applies a softmax.
     LOGITS = "logits"
+    #: Features (an embedder): the raw dequantised outputs, no softmax and no labels.
+    FEATURES = "features"
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class ClassifierOptions:
         use_xnnpack: Use the XNNPACK delegate (falls back without it if allocation fails).
         input_mean: Float inputs get ``(pixel - mean) / std``.
         input_std: See ``input_mean``.
-        output: ``auto`` (read the graph), ``probabilities`` or ``logits`` (apply softmax).
+        output: ``auto`` (read the graph), ``probabilities``, ``logits`` (apply softmax) or
+            ``features`` (an embedder: raw outputs).
         runtime: Runtime name for :func:`camapp.inference.runtime.load_runtime`.
         name: Display name; defaults to the model file's stem.
     """

@@ -34,6 +34,7 @@ from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
 from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction, SourceInfo
 from camapp.pipeline.stats import SWAP_HISTORY, SessionStats, SwapRecord, WorkerRecord
+from camapp.pipeline.teach import TeachController
 from camapp.pipeline.worker import InferenceWorker
 from camapp.store.catalog import Catalog
 from camapp.store.model_store import ModelStore
@@ -132,6 +133,7 @@ class Session:
         self._initial_source = source
         self._initial_model = model
         self._initial_compare = compare
+        self.teach = TeachController(self)  # teach mode: its class set outlives model swaps
         self.worker = self._new_worker(self._source, self._threads, tag="")
         self.compare_worker: InferenceWorker | None = None
         self._relay: RelaySource | None = None
@@ -548,6 +550,7 @@ class Session:
             threads=threads,
             tag=tag,
             synchronous=self._synchronous,
+            create=self.teach.factory(tag),
         )
 
     def _on_prediction(self, prediction: Prediction) -> None:

@@ -37,6 +37,8 @@ class _Loaded:
 
 #: Turns a model spec (catalog id or path) and thread count into classifier options.
 OptionsFactory = Callable[[str, "int | None"], ClassifierOptions]
+#: Builds the classifier for a model spec and thread count (the session's teach mode).
+ClassifierFactory = Callable[[str, "int | None"], Classifier]
 
 
 class InferenceWorker:
@@ -54,6 +56,8 @@ class InferenceWorker:
         tag: Names the threads and tags predictions (compare mode).
         synchronous: Load models inside :meth:`request_model` (tests): the new model is
             ready to swap in when the call returns.
+        create: Builds the classifier of a spec (default: ``Classifier.create`` of
+            ``options_for``); it runs on the loader thread.
     """
 
     def __init__(
@@ -68,10 +72,12 @@ class InferenceWorker:
         threads: int | None = None,
         tag: str = "",
         synchronous: bool = False,
+        create: ClassifierFactory | None = None,
     ) -> None:
         self.source = source
         self.listener: Listener = listener if listener is not None else NullListener()
         self._options_for = options_for
+        self._create = create or (lambda spec, n: Classifier.create(options_for(spec, n)))
         self.tag = tag
         suffix = f"-{tag}" if tag else ""
         self._lock = threading.Lock()
@@ -187,6 +193,13 @@ class InferenceWorker:
             self._click_pending = True
         self._wake.set()
 
+    def rerun(self) -> None:
+        """Classifies the current frame again, also a still one (a capture in teach mode)."""
+        with self._lock:
+            self._dirty = True
+            self._click_pending = self._mode is Mode.CLICK
+        self._wake.set()
+
     @property
     def model_spec(self) -> str:
         return self._model_spec
@@ -220,7 +233,7 @@ class InferenceWorker:
     def load_now(self, spec: str) -> ModelInfo:
         """Loads a model synchronously before :meth:`start` (CLI and benchmarks)."""
         started = time.perf_counter()
-        classifier = Classifier.create(self._options_for(spec, self._threads))
+        classifier = self._create(spec, self._threads)
         load_ms = (time.perf_counter() - started) * 1e3
         return self._install(_Loaded(spec, classifier, load_ms, None))
 
@@ -233,7 +246,7 @@ class InferenceWorker:
             return
         started = time.perf_counter()
         try:
-            classifier = Classifier.create(self._options_for(spec, threads))
+            classifier = self._create(spec, threads)
         except Exception as exc:  # noqa: BLE001 - report anything, keep the old model
             with self._lock:
                 if self._loading and self._loading[0] is token:

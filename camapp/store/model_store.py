@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,7 @@ class ModelStore:
         installed, else the first installed classifier. With no classifier installed at all,
         ``wanted`` comes back unchanged, so the error that follows names what was asked for.
         """
-        if wanted and Path(wanted).is_file():
+        if wanted and (Path(wanted).is_file() or self._usable_teach_spec(wanted)):
             return wanted
         installed = [e.id for e in self.installed() if e.kind == "classifier"]
         if wanted in installed or not installed:
@@ -120,6 +121,87 @@ class ModelStore:
         if default is None:
             default = str(app_defaults().get("model") or "")
         return default if default in installed else installed[0]
+
+    def _usable_teach_spec(self, spec: str) -> bool:
+        """Teach mode (``teach:ID`` with ID installed) or a saved class set's path."""
+        if not (spec.startswith("teach:") or Path(spec).is_dir()):
+            return False  # (without importing teach mode, which loads NumPy and OpenCV)
+        from camapp.inference.teach import TEACH_PREFIX, is_class_set
+
+        if spec.startswith(TEACH_PREFIX):
+            embedder = spec.removeprefix(TEACH_PREFIX)
+            return embedder in self.catalog and self.is_installed(self.catalog.get(embedder))
+        return is_class_set(spec)
+
+    def embedders(self) -> list[ModelEntry]:
+        """The installed catalog embedders (models whose outputs are features), in order."""
+        return [entry for entry in self.installed() if entry.kind == "embedder"]
+
+    def embedder_options(
+        self,
+        spec: str = "",
+        *,
+        num_threads: int | None = None,
+        use_xnnpack: bool = True,
+        runtime: str | None = None,
+    ) -> ClassifierOptions:
+        """Options for an embedding model: its raw dequantised outputs are the features.
+
+        Args:
+            spec: A catalog embedder id or a ``.tflite`` path; ``""`` picks the first
+                installed catalog embedder.
+            num_threads: Interpreter threads; ``None`` uses every core.
+            use_xnnpack: Use the XNNPACK delegate.
+            runtime: Runtime name; ``None`` lets the runtime loader choose.
+
+        Returns:
+            ``output: features`` options named after the catalog id (or the file).
+
+        Raises:
+            CamappError: Unknown id, a classifier id, nothing installed, or a missing path.
+        """
+        embedders = [e for e in self.catalog if e.kind == "embedder"]
+        if not spec:
+            installed = self.embedders()
+            if not installed:
+                first = embedders[0].id if embedders else "an embedder"
+                raise CamappError(
+                    "teach mode needs an embedding model and none is installed",
+                    f"run 'camapp models install {first}'",
+                )
+            spec = installed[0].id
+        path = Path(spec)
+        if spec.endswith(".tflite") or path.is_file():
+            if not path.is_file():
+                raise CamappError(f"model file not found: {spec}", "check the path")
+            options = ClassifierOptions(model_paths=(str(path),), name=path.name)
+        else:
+            entry = self.catalog.get(spec)
+            if entry.kind != "embedder":
+                names = ", ".join(e.id for e in embedders) or "none in the catalog"
+                raise CamappError(
+                    f"{entry.id} is a {entry.kind}, not an embedding model",
+                    f"teach mode uses an embedder: {names}",
+                )
+            paths = [self.find(f) for f in entry.files]
+            if any(p is None for p in paths):
+                raise CamappError(
+                    f"embedding model {entry.id} is not installed",
+                    f"run 'camapp models install {entry.id}'",
+                )
+            options = ClassifierOptions(
+                model_paths=tuple(str(p) for p in paths),
+                input_mean=entry.input_mean,
+                input_std=entry.input_std,
+                name=entry.id,
+            )
+        return replace(
+            options,
+            output=OutputKind.FEATURES,
+            num_threads=num_threads,
+            use_xnnpack=use_xnnpack,
+            runtime=runtime,
+        )
 
     def options_for(
         self,
