@@ -16,12 +16,14 @@ _EXPORTS = {
     "CamappError": "camapp.base.errors",
     "Category": "camapp.inference.results",
     "Classification": "camapp.inference.results",
+    "ClassSet": "camapp.api",
     "Classifier": "camapp.api",
     "InstallStatus": "camapp.store.install",
     "Mode": "camapp.base.types",
     "ModelInfo": "camapp.pipeline.events",
     "OutputKind": "camapp.inference.options",
     "Prediction": "camapp.pipeline.events",
+    "Recognition": "camapp.inference.teach_classifier",
     "ROI": "camapp.base.roi",
     "Session": "camapp.pipeline.session",
     "SessionStats": "camapp.pipeline.stats",
@@ -32,6 +34,7 @@ _EXPORTS = {
 __all__ = [
     "CamappError",
     "Category",
+    "ClassSet",
     "Classification",
     "Classifier",
     "InstallStatus",
@@ -40,6 +43,7 @@ __all__ = [
     "OutputKind",
     "Prediction",
     "ROI",
+    "Recognition",
     "Session",
     "SessionStats",
     "SourceInfo",
@@ -48,12 +52,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from camapp.api import Classifier
+    from camapp.api import Classifier, ClassSet
     from camapp.base.errors import CamappError
     from camapp.base.roi import ROI
     from camapp.base.types import Mode
     from camapp.inference.options import OutputKind
     from camapp.inference.results import Category, Classification, Timings
+    from camapp.inference.teach_classifier import Recognition
     from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
     from camapp.pipeline.session import Session
     from camapp.pipeline.stats import SessionStats

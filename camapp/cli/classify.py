@@ -24,12 +24,19 @@ def cmd_classify(args: argparse.Namespace) -> int:
     import cv2
 
     from camapp.base.roi import ROI
+    from camapp.cli.teach import open_class_set_classifier
+    from camapp.inference.classifier import Classifier
+    from camapp.inference.teach_classifier import Recognition
 
     store = open_store(args)
     roi = ROI.parse(args.roi) if args.roi else ROI.central(0.875)
-    spec = args.model or default_model(store)
     failures = 0
-    with open_classifier(store, spec, args, args.labels) as classifier:
+    opened: Classifier
+    if getattr(args, "class_set", None):  # your own classes, with the embedder they name
+        opened = open_class_set_classifier(store, args)
+    else:
+        opened = open_classifier(store, args.model or default_model(store), args, args.labels)
+    with opened as classifier:
         for name in args.images:
             image = cv2.imread(name, cv2.IMREAD_COLOR) if Path(name).is_file() else None
             if image is None:
@@ -47,9 +54,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
                     "indices": list(result.indices),
                     "timings_ms": result.timings.as_dict(),
                 }
+                if isinstance(result, Recognition):
+                    record.update(unsure=result.unsure, reason=result.reason)
                 print(json.dumps(record))
             else:
                 print(f"{name} ({classifier.name}, {result.timings.total_ms:.1f} ms)")
                 for label, score in zip(result.labels, result.scores):
                     print(f"  {score * 100:6.2f}%  {label}")
+                if isinstance(result, Recognition) and result.unsure:
+                    print(f"  not sure: {result.reason}")
     return 1 if failures else 0

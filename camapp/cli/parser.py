@@ -141,8 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cls.add_argument("--top-k", type=int, default=5)
     cls.add_argument("--json", action="store_true", help="one JSON object per image")
+    cls.add_argument(
+        "--class-set",
+        default=None,
+        metavar="SET",
+        help="answer with your own classes: a set saved by teach mode or 'camapp teach' "
+        "(--model then names its embedding model, which must be the one it was made with)",
+    )
     _add_model_options(cls)
     cls.set_defaults(handler=classify.cmd_classify)
+
+    from camapp.cli import teach  # (imported here: its own line, beside its parser)
+
+    tch = sub.add_parser(
+        "teach", help="teach your own classes from folders of photos", parents=output
+    )
+    teach.add_teach_arguments(tch)
+    _add_model_options(tch)
+    tch.set_defaults(handler=teach.cmd_teach)
 
     ev = sub.add_parser(
         "eval", help="top-1/top-5 accuracy on a labelled photo folder", parents=output
