@@ -35,6 +35,8 @@ class ActionSpec:
         gesture: Handled by :class:`~camapp.ui.video_view.VideoView` itself (mouse or arrow
             keys), so no :class:`QAction` is made for it.
         separator_before: A separator goes before it in its menu.
+        held: Teach-mode keys, held down (press starts, release stops): the window's teach
+            controller reads them (:func:`held_keys`), so no :class:`QAction` is made.
     """
 
     name: str
@@ -46,6 +48,7 @@ class ActionSpec:
     tip: str = ""
     gesture: bool = False
     separator_before: bool = False
+    held: bool = False
 
     @property
     def keys_text(self) -> str:
@@ -95,6 +98,24 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "View",
         "recognise once (click mode)",
         help_keys="Space or click",
+    ),
+    ActionSpec(
+        "teach_mode",
+        "&Teach mode",
+        ("T",),
+        "View",
+        "teach mode on / off (recognise your own classes)",
+        tip="Switch between the ImageNet model and the classes you teach",
+    ),
+    # Teach-mode keys: held down to capture examples of class N (the teach controller's).
+    ActionSpec(
+        "capture",
+        "Capture examples",
+        tuple("123456789"),
+        None,
+        "teach mode: capture examples of class 1 to 9 while held",
+        help_keys="Hold 1 ... 9",
+        held=True,
     ),
     ActionSpec(
         "fullscreen",
@@ -192,6 +213,8 @@ HELP_ORDER: tuple[str, ...] = (
     "box_taller",
     "box_wider",
     "recognise",
+    "teach_mode",
+    "capture",
     "next",
     "previous",
     "snapshot",
@@ -246,10 +269,15 @@ def gesture_keys() -> Mapping[Qt.Key, str]:
     )
 
 
+def held_keys(name: str) -> dict[int, int]:
+    """The key codes of the held entry ``name``, each with its position (0: the first key)."""
+    return {QKeySequence(key)[0].key().value: i for i, key in enumerate(spec(name).shortcuts)}
+
+
 def install_actions(
     window: QMainWindow, handlers: Mapping[str, Callable[[], None]]
 ) -> dict[str, QAction]:
-    """Makes a :class:`QAction` for every entry of :data:`ACTIONS` that is not a gesture.
+    """Makes a :class:`QAction` for every entry of :data:`ACTIONS` but gestures and held keys.
 
     Each action gets its menu text, shortcuts (window context), status tip and handler, and is
     added to ``window`` itself, so its keys work even while the menu bar is hidden (full
@@ -265,14 +293,14 @@ def install_actions(
     Raises:
         ValueError: When a handler is missing, or given for an unknown name or a gesture.
     """
-    names = [entry.name for entry in ACTIONS if not entry.gesture]
+    names = [entry.name for entry in ACTIONS if not (entry.gesture or entry.held)]
     missing = [name for name in names if name not in handlers]
     unknown = [name for name in handlers if name not in names]
     if missing or unknown:
         raise ValueError(f"action handlers: missing {missing}, not window actions {unknown}")
     actions: dict[str, QAction] = {}
     for entry in ACTIONS:
-        if entry.gesture:
+        if entry.gesture or entry.held:
             continue
         action = QAction(entry.text, window)
         action.setObjectName(f"action_{entry.name}")

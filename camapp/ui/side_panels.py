@@ -20,11 +20,14 @@ from camapp.ui.panels import (
     SettingsPanel,
     file_size,
 )
+from camapp.ui.panels.teach import TeachPanel
+from camapp.ui.teach_controller import TeachUiController
 
 #: Dock key, title; tabbed in pairs as listed in :meth:`SidePanels._dock`.
 DOCKS = (
     ("results", "Results"),
     ("compare", "Compare"),
+    ("teach", "Teach"),
     ("settings", "Settings"),
     ("model_card", "Model card"),
     ("labels", "Labels"),
@@ -86,9 +89,11 @@ class SidePanels:
         self.compare.compare_chosen.connect(on_compare_chosen)
         self.model_card = ModelCardPanel()
         self.labels = LabelsPanel()
+        self.teach_panel = TeachPanel()
         widgets: dict[str, QWidget] = {
             "results": self.results,
             "compare": _scrolling(self.compare),
+            "teach": _scrolling(self.teach_panel),
             "settings": self.settings,
             "model_card": self.model_card,
             "labels": self.labels,
@@ -101,7 +106,11 @@ class SidePanels:
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks[key] = dock
         window.tabifyDockWidget(self.docks["results"], self.docks["compare"])
+        window.tabifyDockWidget(self.docks["compare"], self.docks["teach"])
         self.docks["results"].raise_()
+        self.teach = TeachUiController(
+            window, session, self.teach_panel, self.docks["teach"], self.labels.set_labels
+        )
         window.tabifyDockWidget(self.docks["settings"], self.docks["model_card"])
         window.tabifyDockWidget(self.docks["model_card"], self.docks["labels"])
         self.docks["settings"].raise_()
@@ -123,6 +132,7 @@ class SidePanels:
             self.compare.show_prediction(1, prediction)
             return
         self.results.show_prediction(prediction)
+        self.teach.show_prediction(prediction)
         if self.session.compare_worker is not None:
             self.compare.show_prediction(0, prediction)
 
@@ -138,6 +148,7 @@ class SidePanels:
         self.labels.set_labels(info.labels)
         self.compare.set_title(0, title)
         self.settings.show_model(info.spec)
+        self.teach.show_model(info)
 
     def show_rates(self, rates: dict[str, float]) -> None:
         """The last second's frame rates (and the compared model's)."""

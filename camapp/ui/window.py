@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
                 "fullscreen": self.toggle_fullscreen,
                 "leave": self.leave_fullscreen,
                 "help": self.help.toggle,
+                "teach_mode": self.panels.teach.toggle,
             },
         )
         views = [d.toggleViewAction() for d in self.docks.values()]
