@@ -9,6 +9,7 @@ import cv2
 from camapp.base.errors import CamappError
 from camapp.capture.camera import CameraSource
 from camapp.capture.frames import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameSource
+from camapp.capture.picamera2 import PiCameraSource, open_first_camera_on_pi, raspberry_pi_model
 from camapp.capture.scenes import OPTIONAL_PHOTO_EXTENSIONS, SceneSource, open_photos
 from camapp.capture.synthetic import SyntheticSource
 from camapp.capture.video import STREAM_TIMEOUT_S, VideoSource
@@ -24,7 +25,9 @@ def open_source(
 
     Args:
         spec: Camera index (``0``), device path, video file, stream URL (``rtsp://``,
-            ``http://``), image file, folder of images, or ``synthetic``.
+            ``http://``), image file, folder of images, ``synthetic``, or a Raspberry Pi
+            camera module (``picamera2``, ``picamera2:1``). On a Pi, ``0`` is the first USB
+            camera that answers, else the camera module.
         loop: Loop video files.
         realtime: Pace video files at their own frame rate.
         stream_timeout: Seconds a stream URL may take to open or to send its next frame.
@@ -34,7 +37,10 @@ def open_source(
     """
     text = str(spec).strip()
     if text.isdigit():
-        return CameraSource(int(text))
+        board = raspberry_pi_model() if text == "0" else None
+        return open_first_camera_on_pi(board) if board else CameraSource(int(text))
+    if text == "picamera2" or text.startswith("picamera2:"):
+        return PiCameraSource.from_spec(text)
     if text == "synthetic":
         return SyntheticSource(fps=30.0 if realtime else None)
     if "://" in text:
