@@ -45,6 +45,7 @@ class StandInWorld:
             ("imx708", (4608, 2592), cv2.imread(str(IMAGES / "cat.bmp"))),
             ("imx219", (3280, 2464), cv2.imread(str(IMAGES / "parrot.jpg"))),
         ]
+        assert all(photo is not None for _, _, photo in self.cameras), f"photos in {IMAGES}"
         self.plugged = threading.Event()
         self.plugged.set()
         self.opened: list = []  # every stand-in Picamera2 made, in order
