@@ -58,7 +58,7 @@ def test_holding_a_class_key_captures_embeddings_and_thumbnails(qtbot, teaching)
     assert abs(float(np.linalg.norm(example.embedding)) - 1.0) < 1e-5
     assert example.thumbnail.shape == (64, 64, 3) and example.thumbnail.std() > 10
     qtbot.waitUntil(lambda: panel.rows[1].thumbs.count() == 1, timeout=5000)
-    assert panel.rows[1].count.text() == "1 example"
+    qtbot.waitUntil(lambda: panel.rows[1].bar.format().endswith("(1 example)"), timeout=5000)
     qtbot.waitUntil(lambda: (a := shown_answer(window)) is not None and a.version >= 3)
     answer = shown_answer(window)
     assert answer.top.label == "cat" and panel.heading.text().startswith("cat (")
@@ -152,3 +152,23 @@ def test_saving_and_loading_in_the_window(qtbot, teaching, tmp_path):
     assert teach.require_set().names == (BACKGROUND, "cat")
     controller.load(str(tmp_path / "missing"))
     assert "class set not found" in window.status_bar.currentMessage()
+
+
+def test_clear_a_class_remove_a_class_and_reset_all_from_the_panel(qtbot, teaching):
+    window = teaching
+    panel = window.panels.teach_panel
+    class_set = window.session.teach.require_set()
+    window.session.teach.add_class("cat")
+    window.session.teach.add_class("dog")
+    qtbot.waitUntil(lambda: len(panel.rows) == 3, timeout=5000)
+    qtbot.keyPress(window, Qt.Key.Key_2)
+    qtbot.keyRelease(window, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: class_set.counts == (0, 1, 0), timeout=10000)
+    panel.rows[1].clear.trigger()
+    assert class_set.counts == (0, 0, 0) and class_set.names == (BACKGROUND, "cat", "dog")
+    panel.rows[1].remove.trigger()
+    assert class_set.names == (BACKGROUND, "dog")
+    qtbot.waitUntil(lambda: [r.name.text() for r in panel.rows] == [BACKGROUND, "dog"])
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    assert class_set.names == (BACKGROUND,)
+    qtbot.waitUntil(lambda: len(panel.rows) == 1, timeout=5000)

@@ -431,7 +431,10 @@ class ClassSet:
                 f"these features have {unit.size} values, the class set's {matrix.shape[1]}",
                 "use the embedder the class set was made with",
             )
-        sims = matrix @ unit
+        # einsum, not ``matrix @ unit``: BLAS wakes its own threads for a few hundred rows,
+        # which fight the interpreter's threads just after an invoke (measured on 2 cores,
+        # 450 examples: BLAS median 0.06 ms but p90 5 ms; einsum 0.15 ms, p90 0.2 ms).
+        sims = np.einsum("ij,j->i", matrix, unit)
         start = 0
         for index, count in enumerate(counts):
             if count:

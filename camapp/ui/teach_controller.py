@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
 
@@ -104,8 +104,12 @@ class TeachUiController(QObject):
             self.dock.raise_()
             if not self._sized:  # the first time: room for a few classes and thumbnails
                 self._sized = True
-                self.window.resizeDocks([self.dock], [560], Qt.Orientation.Vertical)
+                QTimer.singleShot(0, self._make_room)
             self._on_class_set_changed()
+
+    def _make_room(self) -> None:
+        """Gives the Teach dock most of the height (laid out first, so the request holds)."""
+        self.window.resizeDocks([self.dock], [self.window.height()], Qt.Orientation.Vertical)
 
     def show_prediction(self, prediction: Prediction) -> None:
         """An answer of the main model: teach mode's answers fill the panel's bars."""

@@ -6,20 +6,21 @@ import math
 
 import numpy as np
 from PyQt6.QtCore import QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QIcon, QImage, QPixmap
+from PyQt6.QtGui import QAction, QIcon, QImage, QPixmap
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +49,7 @@ def _icon(picture: np.ndarray) -> QIcon:
 
 
 class _ClassRow(QWidget):
-    """One class: its capture button, name, count, confidence and thumbnails."""
+    """One class on one line (number button, name, confidence, menu), its thumbnails below."""
 
     def __init__(self, panel: TeachPanel, index: int) -> None:
         super().__init__()
@@ -64,24 +65,30 @@ class _ClassRow(QWidget):
         self.name = QLineEdit()
         self.name.setObjectName(f"teachName{index + 1}")
         self.name.setToolTip("The class name (edit to rename)")
-        self.count = QLabel("")
-        self.clear = QPushButton("Clear")
-        self.clear.setToolTip("Remove every example of this class")
-        self.remove = QPushButton("\u2715")
-        self.remove.setFixedWidth(30)
-        self.remove.setToolTip("Remove this class")
+        self.name.setFixedWidth(112)
+        self.count = 0
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(True)
         self.bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.bar.setFixedHeight(16)
+        self.bar.setMinimumWidth(60)
+        self.more = QToolButton()
+        self.more.setText("\u22ef")
+        self.more.setToolTip("Clear this class's examples, or remove the class")
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more)
+        self.clear = QAction("Clear its examples", menu)
+        self.remove = QAction("Remove this class", menu)
+        menu.addActions([self.clear, self.remove])
+        self.more.setMenu(menu)
         self.thumbs = QListWidget()
         self.thumbs.setObjectName(f"teachThumbs{index + 1}")
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setFlow(QListWidget.Flow.LeftToRight)
         self.thumbs.setWrapping(False)
         self.thumbs.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
-        self.thumbs.setFixedHeight(ICON_SIDE + 22)
+        self.thumbs.setFixedHeight(ICON_SIDE + 14)
+        self.thumbs.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.thumbs.setSpacing(1)
         self.thumbs.setFrameShape(QListWidget.Shape.NoFrame)
         self.thumbs.setStyleSheet("QListWidget { background: transparent; }")
@@ -90,20 +97,18 @@ class _ClassRow(QWidget):
         self.thumbs.setToolTip("Click an example to remove it")
         grid.addWidget(self.capture, 0, 0)
         grid.addWidget(self.name, 0, 1)
-        grid.addWidget(self.count, 0, 2)
-        grid.addWidget(self.clear, 0, 3)
-        grid.addWidget(self.remove, 0, 4)
-        grid.addWidget(self.bar, 1, 0, 1, 5)
-        grid.addWidget(self.thumbs, 2, 0, 1, 5)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(self.bar, 0, 2)
+        grid.addWidget(self.more, 0, 3)
+        grid.addWidget(self.thumbs, 1, 1, 1, 3)
+        grid.setColumnStretch(2, 1)
         self.shown_ids: tuple[int, ...] = ()
         self.capture.pressed.connect(lambda: panel.capture_started.emit(self.index))
         self.capture.released.connect(panel.capture_stopped)
         self.name.editingFinished.connect(
             lambda: panel.class_renamed.emit(self.index, self.name.text())
         )
-        self.clear.clicked.connect(lambda: panel.class_cleared.emit(self.index))
-        self.remove.clicked.connect(lambda: panel.class_removed.emit(self.index))
+        self.clear.triggered.connect(lambda: panel.class_cleared.emit(self.index))
+        self.remove.triggered.connect(lambda: panel.class_removed.emit(self.index))
         self.thumbs.itemClicked.connect(
             lambda item: panel.example_removed.emit(int(item.data(Qt.ItemDataRole.UserRole)))
         )
@@ -111,7 +116,7 @@ class _ClassRow(QWidget):
     def show_class(self, taught: TaughtClass, icons: dict[int, QIcon]) -> None:
         if not self.name.hasFocus() and self.name.text() != taught.name:
             self.name.setText(taught.name)
-        self.count.setText(f"{taught.count} example{'s' * (taught.count != 1)}")
+        self.count = taught.count
         ids = tuple(e.id for e in taught.examples)
         if ids == self.shown_ids:
             return
@@ -125,13 +130,18 @@ class _ClassRow(QWidget):
             self.thumbs.addItem(item)
         self.thumbs.scrollToBottom()
 
+    @property
+    def examples_text(self) -> str:
+        return f"{self.count} example{'s' * (self.count != 1)}"
+
     def show_score(self, score: float | None, colour: str) -> None:
-        if score is None:
+        """The confidence bar; its text also counts the examples."""
+        if score is None or not self.count:
             self.bar.setValue(0)
-            self.bar.setFormat("no examples yet")
+            self.bar.setFormat("no examples yet" if not self.count else self.examples_text)
         else:
             self.bar.setValue(round(score * 1000))
-            self.bar.setFormat(f"{score * 100:.0f}%")
+            self.bar.setFormat(f"{score * 100:.0f}%  ({self.examples_text})")
         self.bar.setStyleSheet(_BAR_STYLE.format(colour))
 
 
@@ -190,6 +200,7 @@ class TeachPanel(QWidget):
         layout.addWidget(self.intro)
         self.rows_box = QVBoxLayout()
         self.rows_box.setSpacing(0)
+        self.rows_box.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.rows_box)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("+ Class")
@@ -201,24 +212,33 @@ class TeachPanel(QWidget):
         self.load_button = QPushButton("Load...")
         self.load_button.setToolTip("Load saved classes (a classset.yaml or a .zip)")
         for button in (self.add_button, self.reset_button, self.save_button, self.load_button):
+            button.setMinimumWidth(48)  # they may shrink below the style's 80 px in a narrow dock
             buttons.addWidget(button)
         layout.addLayout(buttons)
-        form = QFormLayout()
+        tuning = QHBoxLayout()
         self.k = QSpinBox()
         self.k.setRange(1, 20)
-        self.k.setToolTip("Each class scores the mean similarity of its k nearest examples")
+        self.k.setToolTip(
+            "Nearest examples: each class scores the mean similarity of its k nearest"
+        )
         self.smoothing = QSpinBox()
         self.smoothing.setRange(1, 15)
-        self.smoothing.setSuffix(" frames")
-        self.smoothing.setToolTip("Average the answers of the last few frames (1: none)")
+        self.smoothing.setToolTip("Average the answers of the last N frames (1: none)")
         self.unsure_below = QDoubleSpinBox()
         self.unsure_below.setRange(0.0, 1.0)
         self.unsure_below.setSingleStep(0.05)
         self.unsure_below.setToolTip("Not sure when the nearest class is less similar than this")
-        form.addRow("Nearest examples (k)", self.k)
-        form.addRow("Smooth over", self.smoothing)
-        form.addRow("Unsure below similarity", self.unsure_below)
-        layout.addLayout(form)
+        for text, box in (
+            ("k", self.k),
+            ("smooth", self.smoothing),
+            ("unsure <", self.unsure_below),
+        ):
+            label = QLabel(text)
+            label.setToolTip(box.toolTip())
+            tuning.addWidget(label)
+            tuning.addWidget(box)
+        tuning.addStretch(1)
+        layout.addLayout(tuning)
         layout.addStretch(1)
         self.rows: list[_ClassRow] = []
         self._icons: dict[int, QIcon] = {}
