@@ -17,8 +17,6 @@ import pytest
 from camapp.pipeline.events import NullListener, Prediction
 from camapp.pipeline.session import Session
 
-pytestmark = pytest.mark.soak
-
 #: Seconds of soak after the warm-up.
 SOAK_S = float(os.environ.get("CAMAPP_SOAK_S", "40"))
 #: A model swap is asked for this often (s).
@@ -54,6 +52,7 @@ def camapp_threads() -> list[str]:
     return sorted(t.name for t in threading.enumerate() if t.name.startswith("camapp"))
 
 
+@pytest.mark.soak
 def test_swaps_every_2_s_for_40_s_keeps_answering_without_growing_threads(store, scene_video):
     log = Log()
     session = Session(str(scene_video), model=MODELS[0], store=store, threads=2, listener=log)
@@ -95,3 +94,23 @@ def test_swaps_every_2_s_for_40_s_keeps_answering_without_growing_threads(store,
         f"\nsoak {end - start:.0f} s: {swaps} swaps, {len(answers)} answers, "
         f"answers per {WINDOW_S:.0f} s {per_window}, threads {threads_warm} -> {threads_end}"
     )
+
+
+@pytest.mark.gui
+@pytest.mark.usefixtures("private_settings")
+def test_swap_models_swaps_the_window_round_the_list(qtbot, open_window, scene_video):
+    from camapp.cli.parser import build_parser, parse_args
+    from camapp.ui.app import schedule_swaps
+
+    args = parse_args(build_parser(), ["run", "--swap-models", f"{MODELS[1]}, {MODELS[2]}"])
+    assert args.swap_models == f"{MODELS[1]}, {MODELS[2]}" and args.swap_every == 3.0
+    window = open_window(str(scene_video), model=MODELS[1])
+    timer = schedule_swaps(window, args.swap_models, every=0.1)
+    assert timer is not None and schedule_swaps(window, "", 0.1) is None
+
+    def asked() -> list[str]:
+        return [swap.model for swap in window.session.stats().swaps]
+
+    qtbot.waitUntil(lambda: len(asked()) >= 4, timeout=20_000)
+    timer.stop()
+    assert asked()[:4] == [MODELS[1], MODELS[2], MODELS[1], MODELS[2]]

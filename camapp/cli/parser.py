@@ -94,6 +94,13 @@ def add_run_arguments(
         help="measuring: switch to this model during the run (see --swap-after)",
     )
     add("--swap-after", type=float, default=5.0, metavar="SECONDS")
+    add(
+        "--swap-models",
+        default=None,
+        metavar="ID,ID,...",
+        help="soak runs: swap round these models, the next one every --swap-every seconds",
+    )
+    add("--swap-every", type=float, default=3.0, metavar="SECONDS")
     add("--threads", type=int, default=None, help="interpreter threads")
     add("--no-xnnpack", action="store_true", help="run without the XNNPACK CPU delegate")
 

@@ -174,6 +174,7 @@ def run_app(args: argparse.Namespace) -> int:
     if swap_to:  # benchmarks: swap the model mid-run to measure the GUI stall
         delay = float(getattr(args, "swap_after", None) or 5.0)
         QTimer.singleShot(int(delay * 1000), lambda: window.request_model(swap_to))
+    schedule_swaps(window, getattr(args, "swap_models", None), getattr(args, "swap_every", 3.0))
     quit_after = getattr(args, "quit_after", None)
     if quit_after is not None:
         QTimer.singleShot(
@@ -196,6 +197,31 @@ def run_app(args: argparse.Namespace) -> int:
     if not getattr(args, "no_save", False):
         remember(window.settings_snapshot(), loaded.state_file)
     return 0
+
+
+def schedule_swaps(window: MainWindow, models: str | None, every: float | None) -> QTimer | None:
+    """``--swap-models A,B,C --swap-every S``: the next model of the list every S seconds.
+
+    For soak runs (``packaging/soak.py``): the window swaps models round the list, as a
+    user picking them would, until it closes. The timer belongs to the window.
+
+    Returns:
+        The running timer, or ``None`` when no models were given.
+    """
+    ids = [model.strip() for model in (models or "").split(",") if model.strip()]
+    if not ids:
+        return None
+    turn = [0]
+
+    def swap() -> None:
+        turn[0] += 1
+        window.request_model(ids[turn[0] % len(ids)])
+
+    timer = QTimer(window)
+    timer.setInterval(max(100, int(float(every or 3.0) * 1000)))
+    timer.timeout.connect(swap)
+    timer.start()
+    return timer
 
 
 def remember(snapshot: dict[str, Any], path: Path) -> Path | None:
