@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 from camapp.base import config
 from camapp.base.errors import CamappError
+from camapp.base.kiosk_rules import parse_chord, parse_hours
 
 _STATE_HEADER = (
     "camapp window state, rewritten by the app on exit.\n"
@@ -157,6 +159,98 @@ def _validate_fields(obj: Any) -> None:
             raise CamappError(f"{item.name}: {_bad(value, _rule(item))}") from None
 
 
+_BOOL = _Rule("true or false", lambda value: _accept(isinstance(value, bool), value))
+
+
+def _models(value: Any) -> tuple[str, ...]:
+    items = _paths(value)
+    return tuple(_accept(1 <= len(items) <= 4 and len(set(items)) == len(items), items))
+
+
+def _strict(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A parser that raises ``ValueError`` (:mod:`camapp.base.kiosk_rules`) as a converter."""
+
+    def convert(value: Any) -> Any:
+        try:
+            return parse(value)
+        except ValueError:
+            raise _Invalid from None
+
+    return convert
+
+
+def _pin(value: Any) -> str:
+    return str(_accept(isinstance(value, str) and bool(re.fullmatch(r"\d{4,12}", value)), value))
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    """The ``kiosk:`` section: what ``camapp kiosk`` shows and who may leave it.
+
+    A key missing from a file keeps the value of the layer below (see :func:`load_settings`).
+
+    Raises:
+        CamappError: When a value is outside its rule.
+    """
+
+    models: tuple[str, ...] = _setting(
+        (
+            "mobilenet_v1_0.25_128_uint8",
+            "mobilenet_v3_small_1.0_224_uint8",
+            "mobilenet_v2_1.0_224_uint8",
+        ),
+        _Rule("a list of one to four different catalog ids or .tflite paths", _models),
+    )
+    split: bool = _setting(False, _BOOL)
+    idle_seconds: float = _setting(
+        60.0, _Rule("a number of seconds from 1 to 86400", _number(1.0, 86400.0))
+    )
+    cursor_seconds: float = _setting(
+        3.0, _Rule("a number of seconds from 0.5 to 3600", _number(0.5, 3600.0))
+    )
+    exit_chord: str = _setting(
+        "Ctrl+Alt+Shift+Q",
+        _Rule("modifiers and a key joined by +, such as Ctrl+Alt+Shift+Q", _strict(parse_chord)),
+    )
+    pin: str | None = _setting(
+        None, _Rule("a text of 4 to 12 digits in quotes", _pin).or_null("no PIN")
+    )
+    fps_floor: float = _setting(
+        5.0, _Rule("a number of frames per second from 0 to 1000", _number(0.0, 1000.0))
+    )
+    hours: tuple[str, ...] | None = _setting(
+        None,
+        _Rule(
+            "a daily range such as '09:00-17:30', or weekdays (mon, tue-fri, ...) mapped to "
+            "ranges or closed",
+            _strict(parse_hours),
+        ).or_null("always open"),
+    )
+    scenes: str | None = _setting(None, _TEXT.or_null("none"))
+    scene_seconds: float = _setting(
+        5.0, _Rule("a number of seconds from 0.2 to 3600", _number(0.2, 3600.0))
+    )
+
+    def __post_init__(self) -> None:
+        _validate_fields(self)
+
+
+def _section(cls: type[Any]) -> Callable[[Any], Any]:
+    """Accepts an instance of ``cls`` or a mapping of its fields (every value checked)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, Mapping):
+            raise _Invalid
+        try:
+            return cls(**value)
+        except (TypeError, CamappError):
+            raise _Invalid from None
+
+    return convert
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of camapp, validated on construction.
@@ -190,6 +284,11 @@ class Settings:
     )
     reconnect_max_wait: float = _setting(
         10.0, _Rule("a number of seconds from 0.5 to 3600", _number(0.5, 3600.0))
+    )
+
+    kiosk: KioskSettings = _setting(
+        KioskSettings(),
+        _Rule("a mapping of kiosk settings (see config/camapp.yaml)", _section(KioskSettings)),
     )
 
     def __post_init__(self) -> None:
@@ -404,16 +503,26 @@ def _checked(
     warnings: list[str],
     fallback: Mapping[str, Any],
     elsewhere: tuple[str, ...] = (),
+    section: str = "",
 ) -> list[tuple[str, Any]]:
     """The accepted ``(key, value)`` pairs of the mapping read from ``path``.
 
     Each key not in ``rules`` or value they reject adds one line to ``warnings``, naming
-    the value from ``fallback`` used instead; ``elsewhere`` are keys of another file.
+    the value from ``fallback`` used instead; ``elsewhere`` are keys of another file. A
+    section (``kiosk:``) is checked key by key over its value in ``fallback``; ``section``
+    prefixes the names of its keys in the warnings.
     """
     accepted: list[tuple[str, Any]] = []
     where = _shown(path)
     for key, value in data.items():
         name = str(key)
+        below: Any = fallback.get(name)
+        if name in rules and isinstance(value, Mapping) and _is_section(below):
+            rules_below = {item.name: _rule(item) for item in dataclasses.fields(below)}
+            values_below = {item: getattr(below, item) for item in rules_below}
+            changes = _checked(value, path, rules_below, warnings, values_below, (), f"{name}.")
+            accepted.append((name, dataclasses.replace(below, **dict(changes))))
+            continue
         if name not in rules:
             if name in elsewhere:
                 warnings.append(
@@ -422,14 +531,20 @@ def _checked(
                 )
             else:
                 hint = _closest(name, tuple(rules))
-                warnings.append(f"{where}: unknown key {name!r} ({hint}); ignored")
+                warnings.append(f"{where}: unknown key {section + name!r} ({hint}); ignored")
             continue
         try:
             accepted.append((name, rules[name].check(value)))
         except _Invalid:
             using = _show(fallback[name])
-            warnings.append(f"{where}: {name}: {_bad(value, rules[name])}; using {using}")
+            bad = _bad(value, rules[name])
+            warnings.append(f"{where}: {section}{name}: {bad}; using {using}")
     return accepted
+
+
+def _is_section(value: Any) -> bool:
+    """Whether ``value`` is a nested settings section (:class:`KioskSettings`)."""
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
 
 
 def _closest(name: str, known: tuple[str, ...]) -> str:
@@ -451,6 +566,8 @@ def _show(value: Any) -> str:
         text = "true" if value else "false"
     elif isinstance(value, (list, tuple)):
         text = "[" + ", ".join(_show(item) for item in value) + "]"
+    elif _is_section(value):
+        text = "the defaults of that section"
     else:
         text = repr(value)
     text = " ".join(text.split())  # one line, whatever the value held
