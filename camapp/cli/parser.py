@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from camapp.bench.cli import add_bench_arguments, cmd_bench
-from camapp.cli import classify, evaluate, info, models, run
+from camapp.cli import classify, evaluate, info, kiosk, models, run
 
 _TOP = "top_level_"
 _RUN_HELP = "open the live window (the default when no command is given)"
@@ -134,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = sub.add_parser("run", help=_RUN_HELP, parents=output)
     add_run_arguments(run_parser)
     run_parser.set_defaults(handler=run.cmd_run)
+
+    kiosk_parser = sub.add_parser("kiosk", help=kiosk.HELP, parents=output)
+    kiosk.add_kiosk_arguments(kiosk_parser)
+    kiosk_parser.set_defaults(handler=kiosk.cmd_kiosk)
 
     sub.add_parser(
         "info", help="print camapp, runtime and OpenCV versions", parents=output
