@@ -198,6 +198,9 @@ class SceneStepper:
         except CamappError as exc:
             self._on_failed(str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - a photo OpenCV chokes on is a message
+            self._on_failed(f"cannot show the next photo of {source.name}: {exc}")
+            return
         if frame is not None:
             self._on_moved(source, frame)
 
