@@ -9,6 +9,8 @@ import os
 import re
 import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -143,6 +145,48 @@ def test_kiosk_under_xvfb_fills_an_800x480_screen(
     image = cv2.imread(str(shot))
     assert image is not None and image.shape[:2] == (480, 800)
     assert json.loads(stats_file.read_text())["top_k"][0]["label"] in CAT_LABELS
+
+
+def test_under_systemd_sigterm_leaves_cleanly_with_stopping(
+    models_dir: Path, private_home: Path
+) -> None:
+    """The unit's life, end to end: READY=1 and pings on $NOTIFY_SOCKET, SIGTERM, STOPPING=1."""
+    address = str(private_home / "notify")
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(address)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    env.update(NOTIFY_SOCKET=address, WATCHDOG_USEC="400000", JOURNAL_STREAM="8:1")
+    argv = [sys.executable, "-m", "camapp", "--models-dir", str(models_dir), "kiosk"]
+    kiosk = subprocess.Popen(
+        [*argv, "--source", str(IMAGES / "cat.bmp")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    messages: list[str] = []
+    try:
+        while not any(m.startswith("READY=1") for m in messages):
+            ready, _, _ = select.select([receiver], [], [], 60.0)
+            assert ready, f"no READY=1 within a minute: {messages}"
+            messages.append(receiver.recv(4096).decode())
+        kiosk.send_signal(signal.SIGTERM)
+        out, _ = kiosk.communicate(timeout=60)
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait(10)
+    receiver.setblocking(False)
+    while True:
+        try:
+            messages.append(receiver.recv(4096).decode())
+        except BlockingIOError:
+            break
+    receiver.close()
+    assert kiosk.returncode == 0, out
+    assert messages[0].startswith("WATCHDOG=1")  # pinging from the start
+    assert messages[-1] == "STOPPING=1\nSTATUS=stopping"
+    assert "<6>" in out and "SIGTERM: leaving" in out and "kiosk stopped" in out
 
 
 # -- packaging ------------------------------------------------------------------------------
