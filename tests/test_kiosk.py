@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from conftest import CAT_LABELS, IMAGES
-from PyQt6.QtCore import QPoint, QRect, Qt
-from PyQt6.QtGui import QFontMetrics
+from PyQt6.QtCore import QPoint, QPointF, QRect, Qt
+from PyQt6.QtGui import QFontMetrics, QWheelEvent
 from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QWidget
 
@@ -243,6 +243,36 @@ def test_attract_mode_starts_when_idle_keeps_recognising_and_ends_on_a_touch(
     assert changes == [True, False]
     assert not window.hint.isVisible() and window.bar.isVisible()
     assert QApplication.overrideCursor() is None
+
+
+def test_a_drag_moves_the_box_the_wheel_resizes_it_and_idle_it_glides_home(
+    kiosk: KioskOpener, qtbot: Any
+) -> None:
+    window = kiosk(CAT, idle_seconds=1.5)
+    kiosk.answered(window)
+    video = window.video
+    home = video.roi
+    start = video.box_rect().center().toPoint()
+    qtbot.mousePress(video, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(video, start + QPoint(60, 20))
+    qtbot.mouseRelease(video, Qt.MouseButton.LeftButton, pos=start + QPoint(60, 20))
+    moved = video.roi
+    assert moved.center[0] > home.center[0] and moved.width == pytest.approx(home.width)
+    assert window.session.roi == moved  # the session classifies the box the visitor chose
+    wheel = QWheelEvent(
+        QPointF(start),
+        QPointF(video.mapToGlobal(start)),
+        QPoint(),
+        QPoint(0, 240),  # two notches up
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(video, wheel)
+    assert video.roi.width > moved.width
+    qtbot.waitUntil(lambda: video.roi == home and not video.gliding, timeout=10_000)
+    assert window.session.roi == home
 
 
 # -- the variant buttons and split view -------------------------------------------------------
