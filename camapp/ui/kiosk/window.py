@@ -259,6 +259,7 @@ class KioskWindow(QWidget):
         log.warning("%s", message)
         if self.session.model_info is None and not self.session.loading:
             self.message.show_message("No model can run", message)
+            self.heartbeat.ready()  # settled: a restart would not help
 
     def _on_keeper_phase_changed(self, phase: str, text: str) -> None:
         if phase == CLOSED:
