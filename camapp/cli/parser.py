@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from camapp.bench.cli import add_bench_arguments, cmd_bench
-from camapp.cli import classify, evaluate, info, kiosk, models, run
+from camapp.cli import classify, evaluate, info, kiosk, models, run, teach
 
 _TOP = "top_level_"
 _RUN_HELP = "open the live window (the default when no command is given)"
@@ -161,8 +161,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(cls)
     cls.set_defaults(handler=classify.cmd_classify)
-
-    from camapp.cli import teach  # (imported here: its own line, beside its parser)
 
     tch = sub.add_parser(
         "teach", help="teach your own classes from folders of photos", parents=output
