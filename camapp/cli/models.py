@@ -104,14 +104,25 @@ def cmd_models_verify(args: argparse.Namespace) -> int:
 def cmd_models_install(args: argparse.Namespace) -> int:
     """Installs the named ids (``--defaults`` when none, or ``--all``) from mirrors or the web.
 
+    Every entry is tried, whatever happened to the ones before. Each result is one line;
+    with ``--all``, entries no source has (or with no known sha256) are one summary line
+    instead, since "every model this source has" is what ``--all`` asks for.
+
     Returns:
-        0, or 1 when a named or default model could not be installed (``--all`` tolerates
-        models no source has).
+        0 when everything asked for is ready; 1 when a named or default model could not be
+        installed, or when any model was corrupt or could not be written (also with
+        ``--all``).
 
     Raises:
-        CamappError: For an unknown id.
+        CamappError: For an unknown id or a source that is not a folder or https:// URL.
     """
-    from camapp.store.install import default_mirrors, install_from, text_progress
+    from camapp.store.install import (
+        InstallStatus,
+        check_source,
+        default_mirrors,
+        install_from,
+        text_progress,
+    )
 
     store = open_store(args)
     if args.all:
@@ -122,21 +133,42 @@ def cmd_models_install(args: argparse.Namespace) -> int:
         entries = [store.catalog.get(i) for i in args.ids]
     sources: list[str | None]
     if args.source:
+        check_source(args.source)
         sources = [args.source]
     else:
         sources = [*default_mirrors(user_settings().model_mirrors), None]
     results = install_from(
         store, entries, sources, args.allow_unverified, args.force, text_progress()
     )
-    failed = 0
+    missing = (InstallStatus.UNAVAILABLE, InstallStatus.UNVERIFIED)
+    summarised = [r for r in results if args.all and r.status in missing]
+    failed = [r for r in results if not r.status.ok and r not in summarised]
     for r in results:
-        if r.status in ("installed", "present"):
-            extra = f" ({r.detail})" if r.detail else ""
-            print(f"{r.status:<11} {r.model_id}{extra}")
+        if r.status.ok:
+            print(f"{r.status:<11} {r.model_id}{f' ({r.detail})' if r.detail else ''}")
+        elif r in summarised:
+            log.debug("%s %s: %s", r.status, r.model_id, r.detail)
         else:
-            failed += 1
             print(f"{r.status:<11} {r.model_id}: {r.detail}")
-    print(f"{len(results) - failed} of {len(results)} ready in {store.install_dir}")
-    if failed and args.source:
-        log.warning("%d model(s) not available from %s", failed, args.source)
-    return 1 if failed and not args.all else 0
+    if summarised:
+        print(_skipped_line(summarised, sources))
+    print(f"{sum(r.status.ok for r in results)} of {len(results)} ready in {store.install_dir}")
+    if failed:
+        kinds = ", ".join(sorted({str(r.status) for r in failed}))
+        log.error("%d model(s) could not be installed (%s)", len(failed), kinds)
+    return 1 if failed else 0
+
+
+def _skipped_line(results: list[Any], sources: list[str | None]) -> str:
+    """One line for the ``--all`` entries no source had or the catalog has no sha256 for."""
+    where = ", ".join(source or "the web" for source in sources)
+    unavailable = sum(r.status == "unavailable" for r in results)
+    unverified = len(results) - unavailable
+    parts = []
+    if unavailable:
+        parts.append(f"{unavailable} not available from {where}")
+    if unverified:
+        parts.append(
+            f"{unverified} with no known sha256 (--allow-unverified installs them unchecked)"
+        )
+    return f"skipped     {len(results)} models: {'; '.join(parts)}; -v lists them"

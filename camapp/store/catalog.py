@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from camapp.base.config import load_yaml, packaged_file
@@ -23,14 +24,24 @@ class ModelFile:
     archive_member: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelFile:
-        sha = data.get("sha256")
+    def from_dict(cls, data: object) -> ModelFile:
+        """A file from its catalog mapping, every field checked.
+
+        Raises:
+            ValueError: Naming the field and what is wrong with it (:class:`BadField`).
+        """
+        data = _as_mapping(data, "files", "file, sha256, bytes, url")
+        sha = _text(data, "sha256")
+        if sha is not None and not _SHA256.fullmatch(sha):
+            raise BadField("sha256", f"must be 64 hex digits, not {sha!r}")
+        url = _text(data, "url")
+        size = _whole(data, "bytes")
         return cls(
-            file=str(data["file"]),
-            sha256=str(sha).lower() if sha else None,
-            bytes=int(data["bytes"]) if data.get("bytes") is not None else None,
-            url=data.get("url"),
-            archive_member=data.get("archive_member"),
+            file=plain_file_name(data.get("file"), "file"),
+            sha256=sha.lower() if sha else None,
+            bytes=size,
+            url=url,
+            archive_member=_text(data, "archive_member"),
         )
 
 
@@ -42,7 +53,7 @@ class Published:
     top5: float | None = None
     macs_m: float | None = None
     params_m: float | None = None
-    latency_ms: dict[str, float] = field(default_factory=dict)
+    latency_ms: dict[str, float | None] = field(default_factory=dict)
     notes: str = ""
 
 
@@ -138,18 +149,26 @@ class Catalog:
             CamappError: When the file is missing or malformed.
         """
         path = Path(path or os.environ.get("CAMAPP_CATALOG") or packaged_file("models.yaml"))
-        data = load_yaml(path, what="model catalog")
+        data = load_yaml(path, what="model catalog", max_bytes=MAX_CATALOG_BYTES)
+        hint = "fix the entry or restore the file from the camapp release"
+        models = data.get("models")
+        if not isinstance(models, list):
+            raise CamappError(f"model catalog {path} has no list of 'models'", hint)
         try:
             label_files = {
-                key: ModelFile.from_dict(value)
-                for key, value in (data.get("label_files") or {}).items()
+                str(key): ModelFile.from_dict(value)
+                for key, value in _mapping(data, "label_files", "name: {file: ...}").items()
             }
-            entries = [_entry(raw, label_files) for raw in data["models"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CamappError(
-                f"model catalog {path} is malformed ({type(exc).__name__}: {exc})",
-                "fix the entry or restore the file from the camapp release",
-            ) from exc
+        except BadField as exc:
+            raise CamappError(f"model catalog {path}: label_files: {exc}", hint) from exc
+        entries = []
+        for number, raw in enumerate(models, start=1):
+            model_id = raw.get("id") if isinstance(raw, dict) else None
+            try:
+                entries.append(_entry(raw, label_files))
+            except BadField as exc:
+                which = f"'{model_id}'" if isinstance(model_id, str) else f"number {number}"
+                raise CamappError(f"model catalog {path}: entry {which}: {exc}", hint) from exc
         ids = [entry.id for entry in entries]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -157,42 +176,128 @@ class Catalog:
         return cls(entries, path)
 
 
-def _entry(raw: dict[str, Any], label_files: dict[str, ModelFile]) -> ModelEntry:
-    labels_key = raw.get("labels")
+class BadField(ValueError):
+    """A catalog field with a value of the wrong kind; the message names the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"'{field}' {problem}")
+
+
+#: The catalog is 134 KB; four times that and more is not a catalog.
+MAX_CATALOG_BYTES = 4 << 20
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def plain_file_name(value: object, field: str = "file") -> str:
+    """``value`` if it is a plain file name: no folders, ``..``, drive or leading dot.
+
+    Catalog file names become paths inside the models folder; ``../../etc/x`` or ``/etc/x``
+    would write outside it. A leading dot is refused too: hidden names are how partial
+    downloads look (``.NAME.XXXXXXXX.part``) and would be swept as such.
+
+    Raises:
+        BadField: Naming ``field`` otherwise.
+    """
+    name = value if isinstance(value, str) else ""
+    if (
+        not name
+        or name.startswith(".")
+        or any(c in name for c in "/\\\0")
+        or PureWindowsPath(name).drive
+        or name != name.strip()
+    ):
+        raise BadField(
+            field,
+            f"must be a plain file name (no folders, '..', drive or leading dot), not {value!r}",
+        )
+    return name
+
+
+def _mapping(raw: dict[str, Any], field: str, example: str) -> dict[str, Any]:
+    """``raw[field]`` as a mapping (empty when absent)."""
+    return _as_mapping(raw.get(field), field, example)
+
+
+def _as_mapping(value: object, field: str, example: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadField(field, f"must be a mapping ({example}), not {value!r}")
+    return value
+
+
+def _field(raw: dict[str, Any], field: str, kinds: tuple[type, ...], what: str) -> Any:
+    value = raw.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        raise BadField(field, f"must be {what}, not {value!r}")
+    return value
+
+
+def _text(raw: dict[str, Any], field: str) -> str | None:
+    value = _field(raw, field, (str,), "text")
+    return None if value is None else str(value)
+
+
+def _number(raw: dict[str, Any], field: str) -> float | None:
+    value = _field(raw, field, (int, float), "a number")
+    return None if value is None else float(value)
+
+
+def _whole(raw: dict[str, Any], field: str) -> int | None:
+    value = _field(raw, field, (int,), "a whole number")
+    return None if value is None else int(value)
+
+
+def _entry(raw: object, label_files: dict[str, ModelFile]) -> ModelEntry:
+    if not isinstance(raw, dict):
+        raise BadField("models", f"entries must be mappings (id, files, ...), not {raw!r}")
+    model_id = _text(raw, "id")
+    if not model_id:
+        raise BadField("id", "is missing")
+    labels_key = _text(raw, "labels")
     if labels_key and labels_key not in label_files:
-        raise ValueError(f"{raw['id']}: unknown label file '{labels_key}'")
-    norm = raw.get("input_norm") or {}
-    pub = raw.get("published") or {}
-    width = raw.get("width_multiplier")
-    resolution = raw.get("resolution")
+        raise BadField("labels", f"names an unknown label file '{labels_key}'")
+    files = raw.get("files")
+    if not isinstance(files, list) or not files:
+        raise BadField("files", f"must be a list of files, not {files!r}")
+    norm = _mapping(raw, "input_norm", "mean: 127.5, std: 127.5")
+    std = _number(norm, "std")
+    if std == 0.0:
+        raise BadField("input_norm", "std must not be 0")
+    pub = _mapping(raw, "published", "top1, top5, macs_m, params_m, latency_ms, notes")
+    latency = _mapping(pub, "latency_ms", "device: milliseconds")
+    mean = _number(norm, "mean")
     return ModelEntry(
-        id=str(raw["id"]),
-        name=str(raw.get("name") or raw["id"]),
-        kind=str(raw.get("kind", "classifier")),
-        family=str(raw.get("family", "")),
-        size=raw.get("size"),
-        width_multiplier=float(width) if width is not None else None,
-        resolution=int(resolution) if resolution is not None else None,
-        quantization=str(raw.get("quantization", "")),
-        files=tuple(ModelFile.from_dict(f) for f in raw["files"]),
+        id=model_id,
+        name=_text(raw, "name") or model_id,
+        kind=_text(raw, "kind") or "classifier",
+        family=_text(raw, "family") or "",
+        size=_text(raw, "size"),
+        width_multiplier=_number(raw, "width_multiplier"),
+        resolution=_whole(raw, "resolution"),
+        quantization=_text(raw, "quantization") or "",
+        files=tuple(ModelFile.from_dict(f) for f in files),
         labels=label_files[labels_key] if labels_key else None,
-        output=str(raw.get("output") or "auto"),
-        input_mean=float(norm.get("mean", 127.5)),
-        input_std=float(norm.get("std", 127.5)),
-        default=bool(raw.get("default", False)),
-        license=str(raw.get("license") or ""),
-        authors=str(raw.get("authors") or ""),
-        year=raw.get("year"),
-        paper=str(raw.get("paper") or ""),
-        paper_url=str(raw.get("paper_url") or ""),
-        dataset=str(raw.get("dataset") or ""),
-        source=str(raw.get("source") or ""),
+        output=_text(raw, "output") or "auto",
+        input_mean=127.5 if mean is None else mean,
+        input_std=127.5 if std is None else std,
+        default=bool(_field(raw, "default", (bool,), "true or false")),
+        license=_text(raw, "license") or "",
+        authors=_text(raw, "authors") or "",
+        year=_whole(raw, "year"),
+        paper=_text(raw, "paper") or "",
+        paper_url=_text(raw, "paper_url") or "",
+        dataset=_text(raw, "dataset") or "",
+        source=_text(raw, "source") or "",
         published=Published(
-            top1=pub.get("top1"),
-            top5=pub.get("top5"),
-            macs_m=pub.get("macs_m"),
-            params_m=pub.get("params_m"),
-            latency_ms=dict(pub.get("latency_ms") or {}),
-            notes=str(pub.get("notes") or ""),
+            top1=_number(pub, "top1"),
+            top5=_number(pub, "top5"),
+            macs_m=_number(pub, "macs_m"),
+            params_m=_number(pub, "params_m"),
+            latency_ms={str(device): _number(latency, device) for device in latency},
+            notes=_text(pub, "notes") or "",
         ),
     )

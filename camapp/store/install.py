@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
+import re
 import shutil
 import sys
 import tarfile
@@ -11,12 +14,13 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
-from camapp.base.config import app_defaults
+from camapp.base.config import app_defaults, open_partial, sweep_partials
 from camapp.base.errors import CamappError
 from camapp.base.types import Choice
 from camapp.store.catalog import ModelEntry, ModelFile
@@ -43,8 +47,17 @@ class InstallStatus(Choice):
     PRESENT = "present"
     #: The source does not have it (try the next source).
     UNAVAILABLE = "unavailable"
-    #: The source had it but it could not be installed (corrupt, checksum, disk).
+    #: The catalog has no sha256 for a file, so it cannot be checked (``allow_unverified``).
+    UNVERIFIED = "unverified"
+    #: The source's copy does not match the catalog's sha256, or its archive is broken.
+    CORRUPT = "corrupt"
+    #: It could not be written (a read-only folder, a full disk) or fetched for another reason.
     FAILED = "failed"
+
+    @property
+    def ok(self) -> bool:
+        """Installed or already present."""
+        return self in (InstallStatus.INSTALLED, InstallStatus.PRESENT)
 
 
 @dataclass(frozen=True)
@@ -56,8 +69,24 @@ class InstallResult:
     detail: str = ""
 
 
+#: Partial files untouched this long were left by a process killed mid-install.
+STALE_PARTIAL_S = 300.0
+
+
 class _Unavailable(CamappError):
     """The chosen source does not have this file."""
+
+
+class _Unverified(CamappError):
+    """The catalog has no checksum for this file."""
+
+
+class _Corrupt(CamappError):
+    """The source's copy is not the file the catalog describes."""
+
+
+class _WriteFailed(CamappError):
+    """The models folder could not take the file (read-only, full, not a folder)."""
 
 
 def install(
@@ -85,9 +114,16 @@ def install(
 
     Returns:
         One :class:`InstallResult` per entry, in order.
+
+    Raises:
+        CamappError: When ``source`` is a URL that is not ``https://``.
     """
+    check_source(source)
     results = []
     target = store.install_dir
+    swept = sweep_partials(target, STALE_PARTIAL_S)
+    if swept:
+        log.info("removed %d partial file(s) left by an interrupted install", len(swept))
     for entry in entries:
         try:
             notes = [
@@ -100,6 +136,10 @@ def install(
             results.append(InstallResult(entry.id, status, detail))
         except _Unavailable as exc:
             results.append(InstallResult(entry.id, InstallStatus.UNAVAILABLE, str(exc)))
+        except _Unverified as exc:
+            results.append(InstallResult(entry.id, InstallStatus.UNVERIFIED, str(exc)))
+        except _Corrupt as exc:
+            results.append(InstallResult(entry.id, InstallStatus.CORRUPT, str(exc)))
         except CamappError as exc:
             results.append(InstallResult(entry.id, InstallStatus.FAILED, str(exc)))
     return results
@@ -127,6 +167,9 @@ def install_from(
         One :class:`InstallResult` per entry, in order: the first source's that had it, or
         the last source's.
     """
+    sources = list(sources)
+    for source in sources:
+        check_source(source)
     entries = list(entries)
     results: dict[str, InstallResult] = {}
     remaining = list(entries)
@@ -135,7 +178,7 @@ def install_from(
             break
         for result in install(store, remaining, source, allow_unverified, force, progress):
             results[result.model_id] = result
-        remaining = [e for e in remaining if results[e.id].status == "unavailable"]
+        remaining = [e for e in remaining if results[e.id].status == InstallStatus.UNAVAILABLE]
     return [results[e.id] for e in entries]
 
 
@@ -152,31 +195,63 @@ def default_mirrors(configured: Iterable[str] = ()) -> list[str]:
     if os.environ.get("CAMAPP_MODEL_MIRROR"):
         mirrors.append(os.environ["CAMAPP_MODEL_MIRROR"])
     mirrors.extend(str(m) for m in configured if m)
-    return [m for m in mirrors if _is_url(m) or Path(m).is_dir()]
+    usable = []
+    for mirror in mirrors:
+        try:
+            check_source(mirror)
+        except CamappError as exc:
+            log.warning("%s", exc)
+            continue
+        if _is_url(mirror) or Path(mirror).is_dir():
+            usable.append(mirror)
+    return usable
+
+
+def check_source(source: str | None) -> None:
+    """Accepts a mirror folder, an ``https://`` base URL or ``None`` (the catalog's URLs).
+
+    Raises:
+        CamappError: For any other URL: ``http://`` can be tampered with on the way (the
+            checksum would catch it, but only after the download), and a ``file://`` URL is a
+            folder better given as a path.
+    """
+    if source is None or not _is_url(source) or source.startswith("https://"):
+        return
+    if source.startswith("file://"):
+        folder = urllib.request.url2pathname(source.removeprefix("file://"))
+        raise CamappError(
+            f"model source {source} is a file:// URL", f"give the folder itself: {folder}"
+        )
+    raise CamappError(
+        f"model source {source} is not https://; camapp downloads models over HTTPS only",
+        "give an https:// address or a mirror folder",
+    )
 
 
 def _log_report(line: str) -> None:
     log.info(line.removeprefix("camapp: "))
 
 
-def ensure_default_models(
+def install_default_models(
     store: ModelStore,
     report: Callable[[str], None] = _log_report,
     progress: Progress | None = None,
     mirrors: Iterable[str] | None = None,
-) -> list[str]:
+) -> list[InstallResult]:
     """Installs the catalog's default models when no classifier is installed yet.
 
     Tries ``$CAMAPP_MODEL_MIRROR``, the ``model_mirrors`` setting (``mirrors``; the packaged
-    default when ``None``), then the web.
+    default when ``None``), then the web. Every model is tried, whatever happened to the
+    ones before; nothing raises for a read-only folder, a full disk or no network.
 
     Args:
         store: The store to install into.
         report: Called with each ``camapp: ...`` line of news (default: logged at INFO).
         progress: See :func:`install`.
+        mirrors: The ``model_mirrors`` setting.
 
     Returns:
-        One line per model that could not be installed (empty when all is well).
+        One result per default model; empty when a classifier was installed already.
     """
     if any(entry.kind == "classifier" for entry in store.installed()):
         return []
@@ -190,13 +265,50 @@ def ensure_default_models(
         f"into {store.install_dir} (from {where})"
     )
     results = install_from(store, entries, [*folders, None], progress=progress)
-    problems = []
     for result in results:
-        if result.status in ("installed", "present"):
+        if result.status.ok:
             report(f"camapp: installed {result.model_id}")
-        else:
-            problems.append(f"{result.model_id}: {result.detail}")
-    return problems
+    return results
+
+
+def ensure_default_models(
+    store: ModelStore,
+    report: Callable[[str], None] = _log_report,
+    progress: Progress | None = None,
+    mirrors: Iterable[str] | None = None,
+) -> list[str]:
+    """:func:`install_default_models`, answered as one line per model not installed.
+
+    Returns:
+        ``"ID: what went wrong"`` per model that could not be installed (empty when all is
+        well or a classifier was installed already).
+    """
+    results = install_default_models(store, report, progress, mirrors)
+    return [f"{r.model_id}: {r.detail}" for r in results if not r.status.ok]
+
+
+def no_model_notice(store: ModelStore, results: list[InstallResult]) -> str | None:
+    """The one line the window shows when the first run could install no model at all.
+
+    Args:
+        store: The store that was installed into.
+        results: :func:`install_default_models`' results.
+
+    Returns:
+        What happened and what to do, naming the first problem (a write failure before a
+        download one: it is the one to fix); None when a classifier is installed.
+    """
+    if not results or any(e.kind == "classifier" for e in store.installed()):
+        return None
+    problems = [r for r in results if not r.status.ok]
+    if not problems:
+        return None
+    first = next((r for r in problems if r.status == InstallStatus.FAILED), problems[0])
+    return (
+        f"No model is installed, so nothing can be recognised: none of the "
+        f"{len(results)} default models could be installed into {store.install_dir}. "
+        f"{first.model_id}: {first.detail}"
+    )
 
 
 def text_progress(stream: TextIO | None = None) -> Progress:
@@ -244,33 +356,84 @@ def _install_file(
     if existing.is_file() and not force:
         if f.sha256 is None or sha256_of(existing) == f.sha256:
             return "present"
+    folder = Path(source) if source and not _is_url(source) else None
+    if folder is not None and folder.is_dir() and not (folder / f.file).is_file():
+        raise _Unavailable(f"{f.file} is not in {source}")
     if f.sha256 is None and not allow_unverified:
-        raise CamappError(
+        raise _Unverified(
             f"{f.file} has no known sha256, so it cannot be checked",
             "pass --allow-unverified to install it anyway and record the hash it prints",
         )
-    target.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{f.file}.", suffix=".part", dir=target)
-    tmp = Path(tmp_name)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fd, tmp = open_partial(existing)
+    except OSError as exc:
+        raise _write_failed(f.file, target, exc) from exc
     try:
         with os.fdopen(fd, "wb") as out:
-            _fetch(f, source, out, progress)
+            _fetch(f, source, _Target(out, f.file, target), progress)
+            _flush(out, f.file, target)
         seen = sha256_of(tmp)
         if f.sha256 is not None and seen != f.sha256:
-            raise CamappError(
+            raise _Corrupt(
                 f"{f.file} from {source or f.url} has sha256 {seen[:12]}..., "
                 f"expected {f.sha256[:12]}...",
                 "the source copy is corrupt or a different file; nothing was installed",
             )
-        os.replace(tmp, existing)
+        try:
+            os.replace(tmp, existing)
+        except OSError as exc:
+            raise _write_failed(f.file, target, exc) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     if f.sha256 is None:
         return f"unverified: {f.file} sha256 {seen}"
     return "installed"
 
 
-def _fetch(f: ModelFile, source: str | None, out: BinaryIO, progress: Progress | None) -> None:
+def _write_failed(name: str, target: Path, exc: OSError) -> _WriteFailed:
+    """One line for a write that failed: what, where, why and what to do."""
+    if exc.errno == errno.ENOSPC:
+        hint = "free some space, or install elsewhere with --models-dir or CAMAPP_MODELS_DIR"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "the folder is read-only: choose a writable one with --models-dir"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        hint = "part of that path is a file, not a folder: choose another --models-dir"
+    else:
+        hint = "choose another folder with --models-dir or CAMAPP_MODELS_DIR"
+    why = exc.strerror or type(exc).__name__
+    return _WriteFailed(f"cannot write {name} into {target}: {why}", hint)
+
+
+class _Target:
+    """The partial file being written; a failed write says so as :class:`_WriteFailed`.
+
+    Kept apart from read errors so a full disk during a download is not reported as
+    "cannot download ... offline?".
+    """
+
+    def __init__(self, out: BinaryIO, name: str, folder: Path) -> None:
+        self._out = out
+        self._name = name
+        self._folder = folder
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            raise _write_failed(self._name, self._folder, exc) from exc
+
+
+def _flush(out: BinaryIO, name: str, folder: Path) -> None:
+    try:
+        out.flush()
+        os.fsync(out.fileno())
+    except OSError as exc:
+        raise _write_failed(name, folder, exc) from exc
+
+
+def _fetch(f: ModelFile, source: str | None, out: _Target, progress: Progress | None) -> None:
     if source and not _is_url(source):
         folder = Path(source)
         if not folder.is_dir():
@@ -278,16 +441,27 @@ def _fetch(f: ModelFile, source: str | None, out: BinaryIO, progress: Progress |
         src = folder / f.file
         if not src.is_file():
             raise _Unavailable(f"{f.file} is not in {source}")
-        total = src.stat().st_size
-        with open(src, "rb") as handle:
-            _copy(handle, out, f.file, total, progress)
+        try:
+            total = src.stat().st_size
+            with open(src, "rb") as handle:
+                _copy(handle, out, f.file, total, progress)
+        except OSError as exc:
+            raise CamappError(
+                f"cannot read {src}: {exc.strerror or exc}", "check the mirror folder"
+            ) from exc
         return
     url = source.rstrip("/") + "/" + f.file if source else f.url
     if not url:
         raise _Unavailable(f"{f.file} has no download location")
+    if not url.startswith("https://"):
+        raise CamappError(
+            f"{f.file}: the catalog's address {url} is not https://; camapp downloads "
+            "models over HTTPS only",
+            "fix the catalog entry, or put the file in a mirror folder",
+        )
     if f.archive_member and not source:
         with tempfile.TemporaryFile() as archive:
-            _download(url, archive, f.file, progress)
+            _download(url, _Target(archive, f.file, Path(tempfile.gettempdir())), f.file, progress)
             archive.seek(0)
             _extract(archive, url, f.archive_member, out)
         return
@@ -295,11 +469,12 @@ def _fetch(f: ModelFile, source: str | None, out: BinaryIO, progress: Progress |
 
 
 def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://", "file://"))
+    """Whether ``text`` is a URL (``scheme://...``) rather than a folder."""
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text) is not None
 
 
 def _copy(
-    src: _Readable, out: BinaryIO, name: str, total: int | None, progress: Progress | None
+    src: _Readable, out: _Target, name: str, total: int | None, progress: Progress | None
 ) -> None:
     done = 0
     for chunk in iter(lambda: src.read(_CHUNK), b""):
@@ -309,7 +484,7 @@ def _copy(
             progress(name, done, total)
 
 
-def _download(url: str, out: BinaryIO, name: str, progress: Progress | None) -> None:
+def _download(url: str, out: _Target, name: str, progress: Progress | None) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "camapp"})
     try:
         with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - catalog URLs
@@ -325,7 +500,7 @@ def _download(url: str, out: BinaryIO, name: str, progress: Progress | None) -> 
         ) from exc
 
 
-def _extract(archive: BinaryIO, url: str, member: str, out: BinaryIO) -> None:
+def _extract(archive: BinaryIO, url: str, member: str, out: _Target) -> None:
     try:
         if url.endswith(".zip"):
             with zipfile.ZipFile(archive) as zf, zf.open(member) as src:
@@ -338,5 +513,5 @@ def _extract(archive: BinaryIO, url: str, member: str, out: BinaryIO) -> None:
             if extracted is None:
                 raise _Unavailable(f"{url} has no member {member}")
             shutil.copyfileobj(extracted, out)
-    except (tarfile.TarError, zipfile.BadZipFile, KeyError) as exc:
-        raise CamappError(f"cannot extract {member} from {url}: {exc}") from exc
+    except (tarfile.TarError, zipfile.BadZipFile, KeyError, EOFError, zlib.error) as exc:
+        raise _Corrupt(f"cannot extract {member} from {url}: {exc}") from exc
