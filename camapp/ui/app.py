@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QEventLoop, QTimer
+from PyQt6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
 from PyQt6.QtWidgets import QApplication
 
 from camapp.base.config import atomic_write
@@ -21,9 +24,12 @@ from camapp.capture.frames import Backoff
 from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.pipeline.session import Session
 from camapp.store.catalog import Catalog
-from camapp.store.install import ensure_default_models, text_progress
+from camapp.store.install import install_default_models, no_model_notice, text_progress
 from camapp.store.model_store import ModelStore
+from camapp.ui.signals import StopSignals, unexpected_errors_reported
 from camapp.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
 
 
 def _stderr(line: str) -> None:
@@ -79,7 +85,11 @@ def _roi_from(value: object) -> ROI:
 
 
 def write_stats(window: MainWindow, path: str | Path) -> dict[str, Any]:
-    """Writes :meth:`MainWindow.run_stats` as JSON, atomically."""
+    """Writes :meth:`MainWindow.run_stats` as JSON, atomically.
+
+    Raises:
+        OSError: When the file cannot be written.
+    """
     stats = window.recorder.run_stats()
     with atomic_write(path) as handle:
         json.dump(stats, handle, indent=2)
@@ -87,15 +97,73 @@ def write_stats(window: MainWindow, path: str | Path) -> dict[str, Any]:
     return stats
 
 
-def finish(window: MainWindow, screenshot: str | None, stats_json: str | None) -> None:
-    """``--quit-after`` ends here: grab the window, write the statistics, close."""
+def finish(window: MainWindow, screenshot: str | None, stats_json: str | None) -> list[str]:
+    """``--quit-after`` ends here: grab the window, write the statistics, close.
+
+    Returns:
+        One line per output that could not be written (also logged); the window closes
+        either way.
+    """
+    problems = []
     if stats_json:  # first, so grabbing the window does not count in the frame rates
-        write_stats(window, stats_json)
+        problems += _saved("--stats-json", stats_json, lambda: write_stats(window, stats_json))
     if screenshot:
-        Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(screenshot), "PNG"):
-            _stderr(f"camapp: cannot save the screenshot {screenshot}")
+        problems += _saved("--screenshot", screenshot, lambda: _save_screenshot(window, screenshot))
     window.close()
+    return problems
+
+
+def _save_screenshot(window: MainWindow, path: str) -> None:
+    """The window as a PNG, written atomically (a full disk leaves no empty file behind)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not window.grab().save(buffer, "PNG"):
+        raise OSError("Qt could not encode the window as PNG")
+    with atomic_write(path, "wb") as handle:
+        handle.write(bytes(data.data()))
+
+
+def _saved(flag: str, path: str, write: Callable[[], object]) -> list[str]:
+    """Runs ``write``; a failure is one logged line (returned), never an exception."""
+    try:
+        write()
+    except OSError as exc:
+        line = f"cannot write {flag} {path}: {exc.strerror or exc}"
+        log.error("%s", line)
+        return [line]
+    return []
+
+
+def check_output(flag: str, path: str | None) -> None:
+    """Refuses an output path that can never be written, before the window opens.
+
+    A statistics run that learns at its end that its folder is a file has wasted the run.
+
+    Raises:
+        CamappError: When the folder cannot be made or written, or the path is a folder.
+    """
+    if not path:
+        return
+    target = Path(path)
+    blocking = next((p for p in target.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise CamappError(
+            f"cannot write {flag} {path}: {blocking} is a file, not a folder",
+            "give a path in a folder",
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CamappError(
+            f"cannot write {flag} {path}: {exc.strerror or exc}", "give a path in a folder"
+        ) from exc
+    if target.is_dir():
+        raise CamappError(f"cannot write {flag} {path}: it is a folder", "give a file name")
+    if not os.access(target.parent, os.W_OK):
+        raise CamappError(
+            f"cannot write {flag} {path}: the folder is read-only", "give a writable path"
+        )
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -105,29 +173,28 @@ def run_app(args: argparse.Namespace) -> int:
     and the command line, in rising precedence (:mod:`camapp.base.settings`). On exit the
     window's choices go to the state file; the user's config file is never written.
 
+    Ctrl+C, SIGTERM and SIGHUP close the window the same way (threads joined, state
+    saved); an exception escaping a Qt slot is one line and the window keeps running.
+
     Returns:
-        The exit code (0).
+        The exit code: 0; 1 when ``--stats-json`` or ``--screenshot`` could not be written;
+        130, 143 or 129 after SIGINT, SIGTERM or SIGHUP.
 
     Raises:
-        CamappError: For a broken catalog or an unreadable ``--roi``.
+        CamappError: For a broken catalog, an unreadable ``--roi`` or an output path that
+            cannot be written, before the window opens.
     """
     started = time.monotonic()
     loaded = load_settings()
     warnings = list(loaded.warnings)
     for line in warnings:
         _stderr(f"camapp: {line}")
+    roi = ROI.parse(args.roi) if getattr(args, "roi", None) else None
+    check_output("--stats-json", getattr(args, "stats_json", None))
+    check_output("--screenshot", getattr(args, "screenshot", None))
     catalog = Catalog.load(getattr(args, "catalog", None))
     store = ModelStore(catalog, getattr(args, "models_dir", None))
-    if not any(entry.kind == "classifier" for entry in store.installed()):
-        problems = ensure_default_models(
-            store,
-            report=_stderr,
-            progress=text_progress(),
-            mirrors=loaded.settings.model_mirrors,
-        )
-        for problem in problems:
-            _stderr(f"camapp: {problem}")
-            warnings.append(f"could not install {problem}")
+    warnings += _first_run_install(store, loaded.settings.model_mirrors)
 
     settings = {
         **dataclasses.asdict(loaded.settings),
@@ -135,8 +202,8 @@ def run_app(args: argparse.Namespace) -> int:
     }
     if getattr(args, "source", None) is not None:
         settings["source"] = args.source
-    if getattr(args, "roi", None):
-        settings["roi"] = list(ROI.parse(args.roi).as_tuple())
+    if roi is not None:
+        settings["roi"] = list(roi.as_tuple())
     if getattr(args, "mode", None):
         settings["mode"] = args.mode
     if getattr(args, "threads", None):
@@ -158,13 +225,41 @@ def run_app(args: argparse.Namespace) -> int:
     )
     app.setApplicationName("camapp")
     app.setDesktopFileName("camapp")
-    session = make_session(store, args, settings)
-    session.started = started
-    window = MainWindow(session, settings, warnings=warnings)
+    # From here to the end, Ctrl+C, SIGTERM and SIGHUP close the window by its normal path;
+    # one arriving before the loop runs waits in the notifier's socket until it does.
+    stops = StopSignals()
+    stops.install()
+    try:
+        session = make_session(store, args, settings)
+        session.started = started
+        try:
+            window = MainWindow(session, settings, warnings=warnings)
+        except BaseException:
+            session.close()
+            raise
+        stops.stop_requested.connect(lambda _signum: window.close())
+        problems = _run_window(app, existing is not None, window, args)
+    finally:
+        stops.uninstall()
+    if not getattr(args, "no_save", False):
+        remember(window.settings_snapshot(), loaded.state_file)
+    if stops.exit_status is not None:
+        return stops.exit_status
+    return 1 if problems else 0
+
+
+def _run_window(
+    app: QApplication, embedded: bool, window: MainWindow, args: argparse.Namespace
+) -> list[str]:
+    """Shows the window and runs the event loop until it closes; joins its threads.
+
+    Returns:
+        One line per output (``--stats-json``, ``--screenshot``) that could not be written.
+    """
     # Our own application runs until the window closes. An application someone else owns
     # (tests, an embedding program) is left running: a local loop waits for the window,
     # because QApplication.quit() would also close and disable every other window.
-    loop = QEventLoop() if existing is not None else None
+    loop = QEventLoop() if embedded else None
     window.closed.connect(loop.quit if loop is not None else app.quit)
     if getattr(args, "fullscreen", False):
         window.showFullScreen()
@@ -175,28 +270,65 @@ def run_app(args: argparse.Namespace) -> int:
         delay = float(getattr(args, "swap_after", None) or 5.0)
         QTimer.singleShot(int(delay * 1000), lambda: window.request_model(swap_to))
     schedule_swaps(window, getattr(args, "swap_models", None), getattr(args, "swap_every", 3.0))
+    problems: list[str] = []
+    finished: list[bool] = []
+    stats_json = getattr(args, "stats_json", None)
+    screenshot = getattr(args, "screenshot", None)
     quit_after = getattr(args, "quit_after", None)
+
+    def on_quit_after() -> None:
+        finished.append(True)
+        problems.extend(finish(window, screenshot, stats_json) or [])
+
     if quit_after is not None:
-        QTimer.singleShot(
-            int(max(0.0, quit_after) * 1000),
-            lambda: finish(
-                window, getattr(args, "screenshot", None), getattr(args, "stats_json", None)
-            ),
-        )
+        QTimer.singleShot(int(max(0.0, quit_after) * 1000), on_quit_after)
+    QTimer.singleShot(0, lambda: _announce_when_settled(window))
     try:
-        if loop is not None:
-            loop.exec()
-        else:
-            app.exec()
+        with unexpected_errors_reported(window.notices.add):
+            if loop is not None:
+                loop.exec()
+            else:
+                app.exec()
     finally:
         window.shutdown()
-    if quit_after is None and getattr(args, "stats_json", None):
-        write_stats(window, args.stats_json)
-    if getattr(args, "screenshot", None) and quit_after is None:
+    if stats_json and not finished:  # no --quit-after, or closed (or stopped) before it
+        problems += _saved("--stats-json", stats_json, lambda: write_stats(window, stats_json))
+    if screenshot and quit_after is None:
         _stderr("camapp: --screenshot is taken at --quit-after; none was given")
-    if not getattr(args, "no_save", False):
-        remember(window.settings_snapshot(), loaded.state_file)
-    return 0
+    return problems
+
+
+def _announce_when_settled(window: MainWindow) -> None:
+    """Logs "window shown" (at ``-v``) once the loop runs and the first model and source
+    have answered, so a script or test waiting for it may act on a settled window.
+
+    Not sooner: while a model loads, the runtime's messages are captured from file
+    descriptor 2 (:mod:`camapp.inference.classifier`), and a line written then is lost.
+    """
+    if not window.isVisible():  # closed first: nothing to announce
+        return
+    if window.source_pending or (window.model_info is None and not window.last_error):
+        QTimer.singleShot(50, lambda: _announce_when_settled(window))
+        return
+    log.debug("window shown")
+
+
+def _first_run_install(store: ModelStore, mirrors: Any) -> list[str]:
+    """Installs the default models when none is; the window's notices about it.
+
+    Failures never stop the window from opening: each is one line on stderr, and when no
+    model at all could be installed, one notice in the window says why and what to do.
+    """
+    results = install_default_models(
+        store, report=_stderr, progress=text_progress(), mirrors=mirrors
+    )
+    failed = [r for r in results if not r.status.ok]
+    for result in failed:
+        _stderr(f"camapp: could not install {result.model_id}: {result.detail}")
+    notice = no_model_notice(store, results)
+    if notice:
+        return [notice]
+    return [f"could not install {r.model_id}: {r.detail}" for r in failed]
 
 
 def schedule_swaps(window: MainWindow, models: str | None, every: float | None) -> QTimer | None:
