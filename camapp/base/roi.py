@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from camapp.base.errors import CamappError
 
 #: Smallest side of a box, as a fraction of the frame side.
 MIN_SIDE = 0.02
+
+
+def range_mistake(values: list[float], name: str = "--roi") -> str | None:
+    """What is wrong with ROI values outside [0, 1], in one line; None when all are inside.
+
+    Such values are refused, not clamped: clamping ``10,10,90,90`` (percent) gives a 2 %
+    box in the frame's bottom-right corner, whose answers look like real ones.
+
+    Args:
+        values: The four numbers given.
+        name: How the user gave them (``--roi``), for the message.
+    """
+    if all(0.0 <= v <= 1.0 for v in values):
+        return None
+    given = ",".join(f"{v:.10g}" for v in values)
+    start = f"{name} values are fractions of the frame from 0 to 1; {given}"
+    if all(0.0 <= v <= 100.0 for v in values):
+        meant = ",".join(f"{v / 100.0:.10g}" for v in values)
+        return f"{start} looks like percent: use {meant}"
+    if all(v >= 0.0 for v in values):
+        return (
+            f"{start} looks like pixels: divide by the frame's width and height "
+            "(e.g. 0.25,0.25,0.75,0.75 is the middle half)"
+        )
+    meant = ",".join(f"{_clip(v):.10g}" for v in values)
+    return f"{start} goes outside the frame: use {meant}"
 
 
 def _clip(value: float) -> float:
@@ -50,22 +77,33 @@ class ROI:
         return cls.clamped(margin, margin, 1.0 - margin, 1.0 - margin)
 
     @classmethod
-    def parse(cls, text: str) -> ROI:
-        """Parses ``"L,T,R,B"`` (fractions of the frame).
+    def parse(cls, text: str, name: str = "--roi") -> ROI:
+        """Parses ``"L,T,R,B"`` (fractions of the frame from 0 to 1).
+
+        Edges given in the wrong order are sorted and a box too small is widened to
+        ``MIN_SIDE`` (as :meth:`clamped` does); values outside [0, 1] are refused.
+
+        Args:
+            text: The four numbers.
+            name: How the user gave them (``--roi``), for messages.
 
         Raises:
-            CamappError: When the text is not four numbers.
+            CamappError: When the text is not four finite numbers, or a value is outside
+                [0, 1] (naming the likely mistake: percent, pixels).
         """
         parts = [p for p in text.replace(" ", "").split(",") if p]
         try:
             values = [float(p) for p in parts]
         except ValueError:
             values = []
-        if len(values) != 4:
+        if len(values) != 4 or not all(math.isfinite(v) for v in values):
             raise CamappError(
                 f"cannot read ROI '{text}'",
                 "give four fractions left,top,right,bottom such as 0.25,0.25,0.75,0.75",
             )
+        mistake = range_mistake(values, name)
+        if mistake:
+            raise CamappError(mistake)
         return cls.clamped(*values)
 
     @property

@@ -80,9 +80,16 @@ class _Stage:
             self.interpreter = self._allocate(runtime, threads, False)
             self.xnnpack = False
             self.notes.append(f"XNNPACK could not run {Path(path).name}; running without it")
-        inputs = self.interpreter.get_input_details()
-        outputs = self.interpreter.get_output_details()
         name = Path(path).name
+        try:
+            inputs = self.interpreter.get_input_details()
+            outputs = self.interpreter.get_output_details()
+        except UnicodeDecodeError as exc:  # the runtime decodes tensor names as UTF-8
+            raise CamappError(
+                f"{name} has tensor names that are not UTF-8 text, so it cannot be read; "
+                "the file is damaged or not a TFLite model",
+                "re-install it with 'camapp models install --force ID' or check the file",
+            ) from exc
         if len(inputs) != 1:
             raise CamappError(
                 f"{name} has {len(inputs)} inputs; an image classifier has one",

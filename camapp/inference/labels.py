@@ -8,12 +8,18 @@ from pathlib import Path
 from camapp.base.errors import CamappError
 
 _INDEXED = re.compile(r"^\s*(\d+)\s*[:\s]\s*(.+?)\s*$")
+#: Lines end at \n, \r\n or \r only; str.splitlines would also split a label at \x1c,
+#: \x85, \u2028 and the like, and shift every label after it by one.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_BOM = "\ufeff"
 
 
 def parse_labels(text: str, source: str = "label file") -> list[str]:
     """Parses label text: plain lines, ``0 name`` or ``0: name`` (Teachable Machine).
 
-    Indexed files may list classes in any order; gaps are an error.
+    A byte-order mark at the start is dropped (Windows editors write one), so it cannot
+    hide the first line's index. The index column is read when every line has one;
+    indexed files may list classes in any order; gaps are an error.
 
     Args:
         text: The file's text.
@@ -25,7 +31,7 @@ def parse_labels(text: str, source: str = "label file") -> list[str]:
     Raises:
         CamappError: On an empty file or indexed lines with gaps or repeats.
     """
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [line.strip() for line in _LINE_END.split(text.removeprefix(_BOM))]
     lines = [line for line in lines if line]
     if not lines:
         raise CamappError(f"{source} has no labels", "give a file with one class name per line")
@@ -49,7 +55,7 @@ def read_labels(path: str | Path) -> list[str]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: without a byte-order mark
     except FileNotFoundError as exc:
         raise CamappError(f"label file not found: {path}", "check the --labels path") from exc
     except (OSError, UnicodeDecodeError) as exc:
