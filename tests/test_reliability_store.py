@@ -408,3 +408,39 @@ def test_a_catalog_file_name_that_is_not_a_plain_name_is_refused_at_load(name, t
     assert "entry 'evil': 'file' must be a plain file name" in err
     assert victim.read_text() == "original\n"
     assert not (tmp_path / "models").exists()
+
+
+# -- the first run -----------------------------------------------------------------------------
+@pytest.mark.gui
+def test_a_first_run_that_can_install_no_model_opens_the_window_with_one_notice(
+    qapp, tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("PyQt6")
+    import camapp.ui.app as app_module
+
+    windows = []
+
+    class RecordingWindow(app_module.MainWindow):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            windows.append(self)
+
+    monkeypatch.setattr(app_module, "MainWindow", RecordingWindow)
+    monkeypatch.setenv("CAMAPP_STATE", str(tmp_path / "state.yaml"))
+    monkeypatch.setenv("CAMAPP_CONFIG", str(tmp_path / "camapp.yaml"))
+    monkeypatch.delenv("CAMAPP_MODEL_MIRROR", raising=False)
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    target = blocker / "models"
+    code = main(
+        ["--models-dir", str(target), "run", "--source", str(IMAGES / "cat.bmp"),
+         "--quit-after", "0"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0  # was a NotADirectoryError and no window at all
+    notice = windows[0].notices.text()
+    assert notice.startswith("No model is installed, so nothing can be recognised")
+    assert f"could be installed into {target}" in notice
+    assert "choose another --models-dir" in notice and "\n" not in notice
+    assert err.count("camapp: could not install") == 4
+    assert "Traceback" not in err

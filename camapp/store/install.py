@@ -22,6 +22,7 @@ from typing import BinaryIO, Protocol, TextIO
 
 from camapp.base.config import app_defaults, open_partial, sweep_partials
 from camapp.base.errors import CamappError
+from camapp.base.stopping import stop_signals_unwind
 from camapp.base.types import Choice
 from camapp.store.catalog import ModelEntry, ModelFile
 from camapp.store.model_store import ModelStore, sha256_of
@@ -117,13 +118,27 @@ def install(
 
     Raises:
         CamappError: When ``source`` is a URL that is not ``https://``.
+        Stopped: On SIGTERM or SIGHUP (in the main thread), once the partial file is gone.
     """
     check_source(source)
-    results = []
     target = store.install_dir
     swept = sweep_partials(target, STALE_PARTIAL_S)
     if swept:
         log.info("removed %d partial file(s) left by an interrupted install", len(swept))
+    with stop_signals_unwind():  # SIGTERM/SIGHUP: the partial file goes before we do
+        return _install_entries(store, entries, source, allow_unverified, force, progress)
+
+
+def _install_entries(
+    store: ModelStore,
+    entries: Iterable[ModelEntry],
+    source: str | None,
+    allow_unverified: bool,
+    force: bool,
+    progress: Progress | None,
+) -> list[InstallResult]:
+    results = []
+    target = store.install_dir
     for entry in entries:
         try:
             notes = [
