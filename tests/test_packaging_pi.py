@@ -120,6 +120,12 @@ def test_offline_with_kiosk_installs_from_the_folder_and_enables_the_user_unit(
     assert f"\\1{venv}/bin/camapp#" in copy and copy.endswith(f"| tee {unit}")
     assert "systemctl --user daemon-reload" in out
     assert "systemctl --user enable camapp-kiosk.service" in out
+    # The desktop session starts it with its display (graphical-session.target is not reached).
+    autostart = home / ".config" / "autostart" / "camapp-kiosk.desktop"
+    assert any(
+        c.startswith("cp ") and c.endswith(f"camapp-kiosk-autostart.desktop {autostart}")
+        for c in out
+    )
 
 
 def test_kiosk_is_skipped_with_a_note_when_the_unit_is_absent(tmp_path, pi5_bookworm):

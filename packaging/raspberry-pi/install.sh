@@ -142,7 +142,7 @@ if [ "$UNINSTALL" = 1 ]; then
         run "${SUDO[@]}" systemctl disable "$UNIT_NAME" || true
         run "${SUDO[@]}" rm -f "$value"
         run "${SUDO[@]}" systemctl daemon-reload || true ;;
-      link|model) run rm -f "$value" ;;
+      link|model|autostart) run rm -f "$value" ;;
       venv) run rm -rf "$value" ;;
       apt) packages+=("$value") ;;
       *) say "  (skipping an unknown record line: $line)" ;;
@@ -159,7 +159,7 @@ if [ "$UNINSTALL" = 1 ]; then
   dirs=()
   for line in "${lines[@]}"; do  # the folders made for what it removed, once empty
     case "${line%% *}" in
-      venv | link | model | unit-user) dirs+=("$(dirname "${line#* }")") ;;
+      venv | link | model | unit-user | autostart) dirs+=("$(dirname "${line#* }")") ;;
     esac
   done
   dirs+=("$(dirname "$MODELS_DIR")" "$STATE_DIR")
@@ -329,6 +329,19 @@ if [ "$KIOSK" = 1 ]; then
       say "+ $(quoted "${edit[@]}") | $(quoted "${tee[@]}" "$dest")"
       [ "$DRY_RUN" = 1 ] || "${edit[@]}" | "${tee[@]}" "$dest" >/dev/null
       remember "unit-$scope" "$dest"
+    fi
+    # A user unit needs the desktop session's display: the XDG autostart entry hands it over
+    # and starts the unit at login (graphical-session.target is not reached on Bookworm).
+    autostart_src="$SRC/packaging/camapp-kiosk-autostart.desktop"
+    autostart="${XDG_CONFIG_HOME:-$HOME/.config}/autostart/camapp-kiosk.desktop"
+    if [ "$scope" = user ] && [ -f "$autostart_src" ]; then
+      if [ -f "$autostart" ] && cmp -s "$autostart_src" "$autostart"; then
+        say "kiosk: $autostart is up to date"
+      else
+        run mkdir -p "$(dirname "$autostart")"
+        run cp "$autostart_src" "$autostart"
+        remember autostart "$autostart"
+      fi
     fi
     if run "${ctl[@]}" daemon-reload && run "${ctl[@]}" enable "$UNIT_NAME"; then
       say "kiosk: $UNIT_NAME starts camapp full screen at the next login"
