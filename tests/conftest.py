@@ -16,6 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CAMAPP_SHARED", REPO.parent / "shared"))
 MIRROR = Path(os.environ.get("CAMAPP_MODEL_MIRROR", SHARED / "models"))
+# The packaged config names no mirror: the tests (and the camapp processes they start) name
+# theirs here, explicitly. A test of the unconfigured case removes it.
+os.environ["CAMAPP_MODEL_MIRROR"] = str(MIRROR)
 IMAGES = SHARED / "images"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -28,6 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"model mirror not found at {MIRROR}; set CAMAPP_MODEL_MIRROR to a folder of models"
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The minute-long soak first: with one process per core, the rest runs beside it."""
+    items.sort(key=lambda item: item.get_closest_marker("soak") is None)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """Soak: a looping video through a real Session, swapping real models every 2 s.
 
 Fails when threads pile up, when answers stop for a whole 10 s window, when a swap never
-takes effect, or when anything reports an error. It lasts 40 s after the warm-up so that the
-whole suite stays under two minutes on two cores; ``CAMAPP_SOAK_S=60`` gives the full minute.
+takes effect, or when anything reports an error. It lasts a minute after the warm-up (the suite
+runs on every core, so the rest of it runs alongside); ``CAMAPP_SOAK_S`` changes that.
 ``packaging/soak.py`` runs the same kind of load for 20 minutes through the real window.
 """
 
@@ -18,7 +18,7 @@ from camapp.pipeline.events import NullListener, Prediction
 from camapp.pipeline.session import Session
 
 #: Seconds of soak after the warm-up.
-SOAK_S = float(os.environ.get("CAMAPP_SOAK_S", "40"))
+SOAK_S = float(os.environ.get("CAMAPP_SOAK_S", "60"))
 #: A model swap is asked for this often (s).
 SWAP_EVERY_S = 2.0
 #: Every window of this many seconds must have answers.
@@ -53,7 +53,7 @@ def camapp_threads() -> list[str]:
 
 
 @pytest.mark.soak
-def test_swaps_every_2_s_for_40_s_keeps_answering_without_growing_threads(store, scene_video):
+def test_swaps_every_2_s_for_a_minute_keep_answering_without_growing_threads(store, scene_video):
     log = Log()
     session = Session(str(scene_video), model=MODELS[0], store=store, threads=2, listener=log)
     with session:
