@@ -120,6 +120,32 @@ class SceneSource(FrameSource):
         """Moves ``count`` photos on (negative: back) in one decode."""
         return self.go_to(self.position + count, direction=count)
 
+    def insert(self, path: str | Path) -> Frame:
+        """Adds photo ``path`` right after the one shown and shows it (decoded on this thread).
+
+        A photo already in the list is shown where it is, not added twice.
+
+        Raises:
+            CamappError: When ``path`` cannot be read as a photo (the list stays as it was).
+        """
+        path = Path(path)
+        if path in self.paths:
+            frame = self.go_to(self.paths.index(path))
+            assert frame is not None, "go_to returns a frame or raises"
+            return frame
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise CamappError(f"cannot read image {path}", "add a .jpg, .png or .bmp photo")
+        with self._lock:
+            at = min(self.position + 1, len(self.paths))
+            self.paths = [*self.paths[:at], path, *self.paths[at:]]  # a new list: readers
+            self.position = at  # on other threads keep a consistent one
+            self.error = None
+            frame = Frame.wrap(image, path.name, at)
+            self.fps.tick()
+            self.slot.put(frame)
+        return frame
+
     def next_scene(self) -> Frame | None:
         return self.step(+1)
 
@@ -131,10 +157,11 @@ class SceneStepper:
     """Steps a :class:`SceneSource` on a thread of its own; presses add up, none is lost.
 
     Decoding a 48 MP photo takes most of a second, and N / P must return at once. Each
-    :meth:`step` adds to a pending count and submits a job to a
-    :class:`~camapp.base.latest.LatestOnlyExecutor`, whose thread moves the source by the
-    whole count in one decode. Jobs may coalesce (latest wins), the count does not: three
-    quick N presses move three photos, and only the third photo is decoded.
+    :meth:`step` (and each photo :meth:`insert` adds) joins a list of pending moves and
+    submits a job to a :class:`~camapp.base.latest.LatestOnlyExecutor`, whose thread makes
+    the moves in order, consecutive steps in one decode. Jobs may coalesce (latest wins),
+    the moves do not: three quick N presses move three photos, and only the third photo is
+    decoded.
 
     Args:
         on_moved: Called on the stepping thread with the source and its new frame.
@@ -155,7 +182,7 @@ class SceneStepper:
         self._executor = LatestOnlyExecutor(name, synchronous)
         self._lock = threading.Lock()
         self._source: SceneSource | None = None  # only while a move is pending
-        self._pending = 0
+        self._moves: list[int | Path] = []  # steps (photos on or back) and photos to add
 
     @property
     def thread(self) -> threading.Thread | None:
@@ -168,12 +195,27 @@ class SceneStepper:
         Returns:
             False when ``source`` has no photos to step through (nothing happens).
         """
+        return self._queue(source, count)
+
+    def insert(self, source: FrameSource, path: str | Path) -> bool:
+        """Adds photo ``path`` after the one ``source`` shows and shows it, in the background.
+
+        Returns:
+            False when ``source`` is no list of photos (nothing happens).
+        """
+        return self._queue(source, Path(path))
+
+    def _queue(self, source: FrameSource, move: int | Path) -> bool:
         if not isinstance(source, SceneSource):
             return False
         with self._lock:
             if source is not self._source:  # another source: earlier presses are void
-                self._source, self._pending = source, 0
-            self._pending += count
+                self._source, self._moves = source, []
+            moves = self._moves
+            if isinstance(move, int) and moves and isinstance(moves[-1], int):
+                moves[-1] += move
+            else:
+                moves.append(move)
         self._executor.submit(self._run)
         return True
 
@@ -185,24 +227,27 @@ class SceneStepper:
         """Drops pending presses, lets a running decode finish, joins the thread."""
         self._executor.close()
         with self._lock:
-            self._source, self._pending = None, 0
+            self._source, self._moves = None, []
 
     def _run(self, current: Callable[[], bool]) -> None:
-        with self._lock:  # take every press so far; later ones start a new count
-            source, count = self._source, self._pending
-            self._source, self._pending = None, 0
-        if source is None or count == 0:
+        with self._lock:  # take every move so far; later ones start a new list
+            source, moves = self._source, self._moves
+            self._source, self._moves = None, []
+        if source is None:
             return
-        try:
-            frame = source.step(count)
-        except CamappError as exc:
-            self._on_failed(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - a photo OpenCV chokes on is a message
-            self._on_failed(f"cannot show the next photo of {source.name}: {exc}")
-            return
-        if frame is not None:
-            self._on_moved(source, frame)
+        for move in moves:
+            if move == 0:
+                continue
+            try:
+                frame = source.step(move) if isinstance(move, int) else source.insert(move)
+            except CamappError as exc:
+                self._on_failed(str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a photo OpenCV chokes on is a message
+                self._on_failed(f"cannot show the next photo of {source.name}: {exc}")
+                continue
+            if frame is not None:
+                self._on_moved(source, frame)
 
 
 def skipped_message(unreadable: Counter[str]) -> str:

@@ -305,7 +305,8 @@ class Classifier:
 
     def postprocess(self, top_k: int = 5, threshold: float = 0.0) -> tuple[list[int], list[float]]:
         """Top-k class indices and scores (highest first) above ``threshold``."""
-        return top_k_indices(self.scores(), top_k, threshold)
+        background = (0,) if self.labels[:1] == ["background"] else ()
+        return top_k_indices(self.scores(), top_k, threshold, skip=background)
 
     def classify(
         self,
@@ -340,14 +341,27 @@ class Classifier:
 
 # -- pure helpers -------------------------------------------------------------------------
 def top_k_indices(
-    scores: np.ndarray, k: int, threshold: float = 0.0
+    scores: np.ndarray, k: int, threshold: float = 0.0, skip: Sequence[int] = ()
 ) -> tuple[list[int], list[float]]:
-    """Indices and values of the ``k`` largest scores, highest first, at least ``threshold``."""
-    k = max(1, min(int(k), scores.size))
-    part = np.argpartition(scores, -k)[-k:]
-    order = part[np.argsort(-scores[part], kind="stable")]
-    kept = [int(i) for i in order if scores[i] >= threshold]
-    return kept, [float(scores[i]) for i in kept]
+    """Indices and values of the ``k`` largest scores, highest first, at least ``threshold``.
+
+    As TensorFlow's ``top_k``: equal scores keep the lower class index first, also at the
+    k-th place (the lowest indices of a tie are the ones kept). A score of 0 is never
+    returned (a class the model gives nothing is no answer), nor an index in ``skip``
+    (``background`` of 1001-output ImageNet models).
+    """
+    flat = np.asarray(scores).reshape(-1)
+    if skip:
+        flat = flat.copy()
+        flat[list(skip)] = -np.inf
+    k = max(1, min(int(k), flat.size))
+    kth = np.partition(flat, flat.size - k)[flat.size - k]  # the k-th largest score
+    above = np.flatnonzero(flat > kth)
+    tied = np.flatnonzero(flat == kth)[: k - above.size]
+    chosen = np.concatenate([above, tied])
+    order = chosen[np.lexsort((chosen, -flat[chosen]))]  # score down, then index up
+    kept = [int(i) for i in order if flat[i] >= threshold and flat[i] > 0]
+    return kept, [float(flat[i]) for i in kept]
 
 
 def _quant(params: Sequence[float]) -> tuple[float, int]:

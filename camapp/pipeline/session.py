@@ -21,18 +21,16 @@ from pathlib import Path
 from types import TracebackType
 
 from camapp.base.errors import CamappError
-from camapp.base.latest import LatestOnlyExecutor
 from camapp.base.roi import ROI
 from camapp.base.types import Mode
-from camapp.capture.frames import Backoff, Frame, FrameSource, SourceState
-from camapp.capture.null import NullSource
+from camapp.capture.frames import Backoff, FrameSource, SourceState
 from camapp.capture.relay import RelaySource
-from camapp.capture.scenes import SceneSource, SceneStepper
 from camapp.capture.sources import open_source
 from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
 from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction, SourceInfo
+from camapp.pipeline.sources import SourceOpener, SourceSwitcher
 from camapp.pipeline.stats import SWAP_HISTORY, SessionStats, SwapRecord, WorkerRecord
 from camapp.pipeline.teach import TeachController
 from camapp.pipeline.worker import InferenceWorker
@@ -41,8 +39,7 @@ from camapp.store.model_store import ModelStore
 
 log = logging.getLogger(__name__)
 
-#: Opens what a source spec names (blocking); :func:`camapp.capture.sources.open_source`.
-SourceOpener = Callable[[str], FrameSource]
+__all__ = ["Session", "SourceOpener"]
 
 
 class Session:
@@ -108,8 +105,6 @@ class Session:
         self._mode = Mode.parse(mode)
         self._roi = roi if isinstance(roi, ROI) else ROI.clamped(*roi) if roi else ROI.full()
         self._synchronous = synchronous
-        self._opener_fn = opener or partial(open_source, stream_timeout=stream_timeout)
-        self._backoff = reconnect or Backoff()
         self._lock = threading.RLock()
         self._prediction_ready = threading.Condition(self._lock)
         self._listeners: list[Listener] = [listener] if listener is not None else []
@@ -123,18 +118,21 @@ class Session:
         self._swaps: deque[SwapRecord] = deque(maxlen=SWAP_HISTORY)
         self._closed = False
         self._started = False
-        self._source: FrameSource = NullSource()
-        self._source_spec = ""
-        self._source_info: SourceInfo | None = None
-        self._source_opener = LatestOnlyExecutor("camapp-source-opener", synchronous)
-        self._scenes = SceneStepper(
-            self._on_scene_moved, lambda text: self._on_error("", text), synchronous=synchronous
+        self._sources = SourceSwitcher(
+            opener or partial(open_source, stream_timeout=stream_timeout),
+            reconnect or Backoff(),
+            self._lock,
+            self._listeners_now,
+            lambda: self._closed,
+            lambda source: self.worker.set_source(source),
+            lambda text: self._on_error("", text),
+            synchronous,
         )
         self._initial_source = source
         self._initial_model = model
         self._initial_compare = compare
         self.teach = TeachController(self)  # teach mode: its class set outlives model swaps
-        self.worker = self._new_worker(self._source, self._threads, tag="")
+        self.worker = self._new_worker(self.source, self._threads, tag="")
         self.compare_worker: InferenceWorker | None = None
         self._relay: RelaySource | None = None
 
@@ -161,11 +159,10 @@ class Session:
                 return
             self._closed = True
             self._prediction_ready.notify_all()
-        self._source_opener.close()
-        self._scenes.close()
+        self._sources.stop()
         self._close_compare_worker()
         self.worker.close()
-        self._source.close()
+        self.source.close()
 
     def __enter__(self) -> Session:
         return self.start()
@@ -187,14 +184,7 @@ class Session:
         owned = list(self.worker.threads)
         if self.compare_worker is not None:
             owned.extend(self.compare_worker.threads)
-        for thread in (
-            self._source_opener.thread,
-            self._scenes.thread,
-            getattr(self._source, "_thread", None),
-        ):
-            if isinstance(thread, threading.Thread):
-                owned.append(thread)
-        return owned
+        return owned + self._sources.threads
 
     # -- listeners ------------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -384,15 +374,15 @@ class Session:
     @property
     def source(self) -> FrameSource:
         """The source frames come from now (a :class:`NullSource` before one opened)."""
-        return self._source
+        return self._sources.source
 
     @property
     def source_info(self) -> SourceInfo | None:
-        return self._source_info
+        return self._sources.info
 
     @property
     def source_spec(self) -> str:
-        return self._source_spec
+        return self._sources.spec
 
     def open_source(self, source: str | int | FrameSource) -> None:
         """Opens ``source`` on the opener thread and switches to it when it is running.
@@ -401,81 +391,17 @@ class Session:
         until the new one delivers, and the latest request wins. Listeners hear
         ``on_source_changed`` or ``on_source_failed``.
         """
-        if self._closed:
-            return
-        spec = source.name if isinstance(source, FrameSource) else str(source)
-        if isinstance(source, FrameSource) or "://" in spec:
-            connecting = SourceState("connecting", 0, f"connecting to {spec}...")
-            for listener in self._listeners_now():
-                listener.on_status(connecting.message)
-                listener.on_source_status(spec, connecting)
-        self._source_opener.submit(lambda current: self._open(source, spec, current))
-
-    def _open(
-        self, source: str | int | FrameSource, spec: str, current: Callable[[], bool]
-    ) -> None:
-        """Runs on the opener thread: open, start, swap in, close the old source."""
-        try:
-            new = source if isinstance(source, FrameSource) else self._opener_fn(spec)
-            new.backoff = self._backoff
-            new.state_listener = lambda state: self._on_source_state(new, state)
-            try:
-                new.start()
-            except BaseException:
-                new.close()
-                raise
-        except Exception as exc:  # noqa: BLE001 - any failure is one line for the user
-            if current():
-                message = str(exc) if isinstance(exc, CamappError) else f"{type(exc).__name__}"
-                if not isinstance(exc, CamappError):
-                    message = f"cannot open {spec}: {message}: {exc}"
-                for listener in self._listeners_now():
-                    listener.on_source_failed(spec, message)
-                self._on_source_state(self._source)  # what runs now ("connecting" ends)
-            return
-        with self._lock:
-            if not current() or self._closed:
-                stale = True
-            else:
-                stale = False
-                old, self._source = self._source, new
-                self._source_spec = spec
-                self._source_info = SourceInfo(
-                    spec=spec,
-                    name=new.name,
-                    kind=new.kind,
-                    is_still=new.is_still,
-                    scenes=len(getattr(new, "paths", ()) or ()),
-                )
-                info = self._source_info
-        if stale:
-            new.close()
-            return
-        self.worker.set_source(new)
-        for listener in self._listeners_now():
-            listener.on_source_changed(info)
-        self._on_source_state(new)
-        old.close()
+        if not self._closed:
+            self._sources.open(source)
 
     @property
     def source_state(self) -> SourceState:
         """Whether the running source delivers, or is lost and reconnecting."""
-        return self._source.state
-
-    def _on_source_state(self, source: FrameSource, state: SourceState | None = None) -> None:
-        """Reports the running source's state (lost, reconnecting, live) to the listeners."""
-        with self._lock:
-            if source is not self._source or self._closed:
-                return  # not (or no longer) the running source
-            spec, state = self._source_spec, state or source.state
-        for listener in self._listeners_now():
-            if state.message:
-                listener.on_status(state.message)
-            listener.on_source_status(spec, state)
+        return self.source.state
 
     def wait_for_source(self, timeout: float = 10.0) -> bool:
         """Waits until no source is being opened; False on timeout."""
-        return self._source_opener.wait_idle(timeout)
+        return self._sources.wait(timeout)
 
     def next_scene(self) -> bool:
         """Moves to the next photo of a folder in the background; False for live sources.
@@ -483,17 +409,24 @@ class Session:
         Returns at once: the photo decodes on the scene-stepper thread (presses made
         meanwhile add up), and listeners hear ``on_scene_changed`` once it is shown.
         """
-        return self._scenes.step(self._source, +1)
+        return self._sources.step(+1)
 
     def previous_scene(self) -> bool:
         """Moves to the previous photo in the background; False for live sources."""
-        return self._scenes.step(self._source, -1)
+        return self._sources.step(-1)
 
-    def _on_scene_moved(self, source: SceneSource, frame: Frame) -> None:
-        if source is not self._source or self._closed:
-            return  # another source was opened meanwhile
-        for listener in self._listeners_now():
-            listener.on_scene_changed(frame.name, frame.index, len(source.paths))
+    def add_photo(self, path: str) -> bool:
+        """Your own photo: added to the photos showing, right after the one shown, and shown.
+
+        Returns at once (it decodes on the scene-stepper thread; listeners hear
+        ``on_scene_changed``). When no list of photos is showing (a camera, a video, nothing)
+        or ``path`` is no photo file, it is opened as the source instead, as
+        :meth:`open_source` would.
+
+        Returns:
+            True when the photo joins the photos showing; False when it is opened instead.
+        """
+        return False if self._closed else self._sources.add_photo(path)
 
     # -- answers --------------------------------------------------------------------------
     def latest_prediction(self, timeout: float | None = None) -> Prediction | None:
@@ -528,9 +461,9 @@ class Session:
             return SessionStats(
                 primary=primary,
                 compare=compare,
-                source=self._source_spec,
-                camera_fps=round(self._source.fps.rate(), 2),
-                frames_captured=self._source.fps.count,
+                source=self.source_spec,
+                camera_fps=round(self.source.fps.rate(), 2),
+                frames_captured=self.source.fps.count,
                 first_prediction_s=round(first - self.started, 3) if first else None,
                 stale_dropped=self._stale_dropped,
                 swaps=tuple(self._swaps),

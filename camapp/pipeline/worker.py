@@ -4,11 +4,14 @@ The worker takes the newest frame it has not seen (or re-runs the last one when 
 settings change), classifies the ROI crop and reports a frozen :class:`Prediction` through
 a :class:`Listener`. A model swap is loaded on a short-lived loader thread while the old
 model keeps running, then swapped in on the worker thread, which bumps the generation so
-consumers can drop predictions from the old model.
+consumers can drop predictions from the old model. Then, while it has nothing else to do,
+the worker times a few invokes of the new model (:class:`SpeedMeasurement`), so a still
+photo, answered once, still says how fast the model runs on this device.
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +36,35 @@ class _Loaded:
     classifier: Classifier
     load_ms: float
     token: object
+
+
+#: Timed invokes of a newly loaded model (its answers count too); the first one, slow while
+#: the runtime prepares its kernels, is not timed.
+MEASURE_RUNS = 5
+
+
+@dataclass(frozen=True)
+class SpeedMeasurement:
+    """How fast the loaded model runs on this device, on the worker's own thread.
+
+    Attributes:
+        spec: The model measured.
+        generation: Its generation (a newer model makes this one stale).
+        threads: Interpreter threads it ran with.
+        median_ms: The median time of one invoke.
+        runs: Invokes timed.
+    """
+
+    spec: str
+    generation: int
+    threads: int
+    median_ms: float
+    runs: int
+
+    @property
+    def fps(self) -> float:
+        """Invokes per second at the median time (what a live camera could reach at most)."""
+        return 1000.0 / self.median_ms if self.median_ms > 0 else 0.0
 
 
 #: Turns a model spec (catalog id or path) and thread count into classifier options.
@@ -103,6 +135,9 @@ class InferenceWorker:
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
         self._idle_passes = 0  # loop passes that found nothing to classify
+        self._speed_samples: list[float] | None = None  # invoke ms since the last swap
+        #: The loaded model's speed here, once measured (read from any thread).
+        self.measured: SpeedMeasurement | None = None
         #: Compare mode: every classified frame is handed on here, so a second worker
         #: classifies exactly the frames this one did (see :class:`RelaySource`).
         self.relay: LatestSlot | None = None
@@ -278,6 +313,8 @@ class InferenceWorker:
         self._model_spec = loaded.spec
         self.generation += 1
         self.meter = RateMeter()
+        self.measured = None
+        self._speed_samples = []
         with self._lock:
             self._dirty = True
             if self._loading and self._loading[0] is loaded.token:
@@ -316,6 +353,8 @@ class InferenceWorker:
             if pending is not None:
                 self._install(pending)
             frame = self._next_frame()
+            if frame is None and self._measure_step():
+                continue  # one timed invoke; back at once, for a frame or the next one
             if frame is None or self._classifier is None:
                 with self._idle:
                     self._idle_passes += 1
@@ -352,6 +391,7 @@ class InferenceWorker:
         assert self._classifier is not None
         result = self._classifier.classify(frame.image, roi, top_k, threshold)
         self.last_frame_id = frame.id
+        self._add_speed_sample(result.timings.invoke_ms)
         now = time.monotonic()
         self.meter.tick(result.timings.invoke_ms, now)
         self.predictions += 1
@@ -370,6 +410,38 @@ class InferenceWorker:
         relay = self.relay
         if relay is not None:
             relay.put(frame)
+
+    def _measure_step(self) -> bool:
+        """Times one invoke of a model not measured yet; False when there is none to do."""
+        classifier = self._classifier
+        if classifier is None or self._speed_samples is None:
+            return False
+        started = time.perf_counter()
+        try:
+            classifier.invoke()  # on whatever input it holds: the time does not depend on it
+        except Exception:  # noqa: BLE001 - no measurement, and the answers go on
+            self._speed_samples = None
+            return False
+        self._add_speed_sample((time.perf_counter() - started) * 1e3)
+        self._wake.set()
+        return True
+
+    def _add_speed_sample(self, ms: float) -> None:
+        """Adds an invoke time; the first after a swap is warm-up, :data:`MEASURE_RUNS` do."""
+        samples = self._speed_samples
+        if samples is None or self._classifier is None:
+            return
+        samples.append(ms)
+        if len(samples) > MEASURE_RUNS:
+            timed = samples[1:]
+            self._speed_samples = None
+            self.measured = SpeedMeasurement(
+                self._model_spec,
+                self.generation,
+                self._classifier.num_threads,
+                statistics.median(timed),
+                len(timed),
+            )
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Waits until the worker has looked for work after this call and found none.
