@@ -155,6 +155,7 @@ class Classifier:
         self.num_threads = options.num_threads or default_threads()
         self.name = options.name or Path(options.model_paths[0]).stem
         self.notes = [note for stage in stages for note in stage.notes]
+        self.notes += options.extra.get("notes", ())  # e.g. a model file without labels
         self.xnnpack = all(stage.xnnpack for stage in stages)
 
         shape = [int(v) for v in first.input["shape"]]

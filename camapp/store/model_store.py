@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import replace
@@ -11,11 +12,15 @@ from typing import TYPE_CHECKING
 
 from camapp.base.config import app_defaults, user_data_dir
 from camapp.base.errors import CamappError
+from camapp.inference.labels import labels_for_model
+from camapp.inference.metadata import read_model_info
 from camapp.inference.options import ClassifierOptions, OutputKind
 from camapp.store.catalog import Catalog, ModelEntry, ModelFile
 
 if TYPE_CHECKING:
     from camapp.store.install import InstallResult, Progress
+
+log = logging.getLogger(__name__)
 
 
 def model_dirs(models_dir: str | Path | None = None) -> list[Path]:
@@ -40,6 +45,51 @@ def model_dirs(models_dir: str | Path | None = None) -> list[Path]:
         if d.resolve() not in [u.resolve() for u in unique]:
             unique.append(d)
     return unique
+
+
+def file_options(path: Path, labels: str | None = None) -> ClassifierOptions:
+    """Options for a model file outside the catalog: its labels and input normalisation.
+
+    Labels come from ``labels`` (``--labels``), the label file packed in the model, a
+    ``labels.txt`` beside it, else none (classes numbered, with a note: see
+    :func:`~camapp.inference.labels.labels_for_model`). A float model's input normalisation
+    comes from its metadata when it has one (``NormalizationOptions``), else MobileNet's
+    ``(pixel - 127.5) / 127.5``.
+
+    Args:
+        path: The ``.tflite`` file (it exists).
+        labels: A label file named by the user.
+
+    Returns:
+        The options; notes for the user (no labels, per-channel normalisation) are in
+        ``extra["notes"]``, which the classifier reports with its own.
+    """
+    info = read_model_info(path)
+    choice = labels_for_model(path, labels, info)
+    notes = [choice.note] if choice.note else []
+    if choice.source:
+        log.debug("%s: labels from %s", path.name, choice.source)
+    mean, std = 127.5, 127.5
+    if info.input_type == "float32":
+        if info.normalisation is not None:
+            mean, std = info.normalisation
+            log.debug("%s: input (pixel - %g) / %g, from its metadata", path.name, mean, std)
+        elif info.mean and info.std and min(info.std) > 0:
+            mean, std = sum(info.mean) / len(info.mean), sum(info.std) / len(info.std)
+            notes.append(
+                f"{path.name} normalises each colour channel differently (mean "
+                f"{', '.join(f'{m:g}' for m in info.mean)}); camapp uses one value for all: "
+                f"(pixel - {mean:g}) / {std:g}"
+            )
+        else:
+            log.debug("%s: no normalisation in its metadata; (pixel - 127.5) / 127.5", path.name)
+    return ClassifierOptions(
+        model_paths=(str(path),),
+        labels_path=choice.path,
+        input_mean=mean,
+        input_std=std,
+        extra={"notes": tuple(notes), "labels_source": choice.source},
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -214,9 +264,11 @@ class ModelStore:
     ) -> ClassifierOptions:
         """Classifier options for a catalog id or a ``.tflite`` path.
 
+        A path's labels and input normalisation are found by :func:`file_options`.
+
         Args:
             spec: A catalog id or the path of a ``.tflite`` file.
-            labels: A label file overriding the catalog's (needed for most bare paths).
+            labels: A label file overriding the catalog's or the model file's own.
             num_threads: Interpreter threads; ``None`` uses every core.
             use_xnnpack: Use the XNNPACK delegate.
             runtime: Runtime name (``auto``, ``litert``, ``tflite-runtime``); ``None`` lets
@@ -232,9 +284,8 @@ class ModelStore:
         if spec.endswith(".tflite") or path.is_file():
             if not path.is_file():
                 raise CamappError(f"model file not found: {spec}", "check the path")
-            return ClassifierOptions(
-                model_paths=(str(path),),
-                labels_path=labels,
+            return replace(
+                file_options(path, labels),
                 num_threads=num_threads,
                 use_xnnpack=use_xnnpack,
                 runtime=runtime,
