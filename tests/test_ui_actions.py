@@ -97,6 +97,7 @@ def test_menus_keep_the_window_order_and_end_view_with_the_extra_actions(window)
         "Open &camera",
         "",
         "Open &model file...",
+        "Mo&dels...",
         "",
         "&Save snapshot",
         "",
@@ -141,7 +142,7 @@ def test_help_panel_lists_every_entry_with_a_key_or_gesture(qtbot):
         assert row in text and html.escape(entry.help) in text, entry.name
         for key in entry.shortcuts if not entry.held else entry.shortcuts[::8]:  # "Hold 1 ... 9"
             assert key in entry.keys_text, (entry.name, key)
-    assert unlisted == ["open_camera", "open_model"]
+    assert unlisted == ["open_camera", "open_model", "models"]
     positions = [text.index(f"<b>{html.escape(keys)}</b>") for keys, _ in help_rows()]
     assert positions == sorted(positions)
     assert set(HELP_ORDER) == {e.name for e in ACTIONS if e.shortcuts or e.gesture}

@@ -14,7 +14,7 @@ Files, lowest precedence first:
 A bad key or value costs one warning line and only that key falls back to the layer below; a
 file that cannot be read costs one line and all of that file falls back (a broken state file
 is moved aside as ``state.yaml.broken``). Relative ``model_mirrors`` in the user's file are
-relative to its folder; the packaged ones are kept as written (relative to the working folder).
+relative to its folder; the packaged file names none (no folder is guessed for anyone).
 """
 
 from __future__ import annotations
@@ -275,9 +275,7 @@ class Settings:
     top_k: int = _setting(5, _Rule("a whole number from 1 to 20", _whole(1, 20)))
     threshold: float = _setting(0.01, _Rule("a number from 0 to 1", _number(0.0, 1.0)))
     mode: str = _setting("continuous", _Rule(f"one of {', '.join(_MODES)}", _choice(*_MODES)))
-    model_mirrors: tuple[str, ...] = _setting(
-        ("../shared/models",), _Rule("a list of folders or URLs", _paths)
-    )
+    model_mirrors: tuple[str, ...] = _setting((), _Rule("a list of folders or URLs", _paths))
     compare: str | None = _setting(None, _TEXT.or_null("none"))
     stream_timeout: float = _setting(
         10.0, _Rule("a number of seconds from 0.5 to 300", _number(0.5, 300.0))

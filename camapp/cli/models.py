@@ -18,14 +18,20 @@ log = logging.getLogger(__name__)
 def cmd_models_list(args: argparse.Namespace) -> int:
     """Prints every catalog entry (``--installed``: installed ones) as a table or JSON.
 
+    The ``available`` column says where each could be installed from, seen from here:
+    ``mirror`` (a configured mirror folder has it), ``web`` (a download with a known
+    checksum), ``unverified`` (no known checksum: ``--allow-unverified``), ``no``.
+
     Returns:
         0.
     """
+    from camapp.store.manager import model_rows
+
     store = open_store(args)
     rows: list[dict[str, Any]] = []
-    for entry in store.catalog:
-        installed = store.is_installed(entry)
-        if args.installed and not installed:
+    for model in model_rows(store, user_settings().model_mirrors):
+        entry = model.entry
+        if args.installed and not model.installed:
             continue
         rows.append(
             {
@@ -37,9 +43,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
                 "width_multiplier": entry.width_multiplier,
                 "resolution": entry.resolution,
                 "quantization": entry.quantization,
-                "installed": installed,
+                "installed": model.installed,
+                "available": str(model.available),
+                "available_from": model.source or None,
                 "default": entry.default,
-                "bytes": sum(f.bytes or 0 for f in entry.files) or None,
+                "bytes": model.size,
                 "top1": entry.published.top1,
                 "top5": entry.published.top5,
                 "macs_m": entry.published.macs_m,
@@ -49,18 +57,25 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'id':<44} {'inst':<4} {'size':>7} {'top-1':>6} {'MACs(M)':>8}")
+    print(f"{'id':<44} {'inst':<4} {'available':<10} {'size':>7} {'top-1':>6} {'MACs(M)':>8}")
     for row in rows:
         size = f"{row['bytes'] / 1e6:.1f}MB" if row["bytes"] else "?"
         top1 = f"{row['top1']:.1f}" if row["top1"] is not None else "-"
         macs = f"{row['macs_m']:g}" if row["macs_m"] is not None else "-"
         print(
-            f"{row['id']:<44} {'yes' if row['installed'] else 'no':<4} {size:>7} "
-            f"{top1:>6} {macs:>8}"
+            f"{row['id']:<44} {'yes' if row['installed'] else 'no':<4} {row['available']:<10} "
+            f"{size:>7} {top1:>6} {macs:>8}"
         )
     print(
         f"{sum(r['installed'] for r in rows)} of {len(rows)} installed in "
         f"{', '.join(str(d) for d in store.dirs if d.is_dir()) or store.install_dir}"
+    )
+    mirrors = sorted({r["available_from"] for r in rows if r["available"] == "mirror"})
+    print(
+        "available: mirror = "
+        + (", ".join(mirrors) if mirrors else "a model folder (none configured has any)")
+        + "; web = download with a known sha256; unverified = no known sha256 "
+        "(--allow-unverified); no = not from here"
     )
     return 0
 

@@ -26,19 +26,22 @@ log = logging.getLogger(__name__)
 def model_dirs(models_dir: str | Path | None = None) -> list[Path]:
     """Folders searched for model files, in order.
 
+    Never the current folder: camapp started from the desktop menu, the kiosk unit or a
+    terminal in any folder finds the same models, and a ``models`` folder wherever it happens
+    to start never takes over.
+
     Args:
         models_dir: ``--models-dir``, searched first when given.
 
     Returns:
-        ``models_dir``, ``$CAMAPP_MODELS_DIR``, ``./models``, then the user data dir, each
-        folder once.
+        ``models_dir``, ``$CAMAPP_MODELS_DIR``, then the user data dir
+        (``~/.local/share/camapp/models``), each folder once.
     """
     dirs: list[Path] = []
     if models_dir:
         dirs.append(Path(models_dir))
     if os.environ.get("CAMAPP_MODELS_DIR"):
         dirs.append(Path(os.environ["CAMAPP_MODELS_DIR"]))
-    dirs.append(Path.cwd() / "models")
     dirs.append(user_data_dir() / "models")
     unique: list[Path] = []
     for d in dirs:
@@ -121,15 +124,11 @@ class ModelStore:
     def __init__(self, catalog: Catalog, models_dir: str | Path | None = None) -> None:
         self.catalog = catalog
         self.dirs = model_dirs(models_dir)
-        self._explicit = models_dir is not None or bool(os.environ.get("CAMAPP_MODELS_DIR"))
 
     @property
     def install_dir(self) -> Path:
-        """Where installs go: an explicit dir, else ``./models`` if it exists, else user data."""
-        if self._explicit:
-            return self.dirs[0]
-        local = Path.cwd() / "models"
-        return local if local.is_dir() else user_data_dir() / "models"
+        """Where installs go: ``--models-dir``, else ``$CAMAPP_MODELS_DIR``, else user data."""
+        return self.dirs[0]
 
     # -- lookup ---------------------------------------------------------------------------
     def find(self, file: ModelFile | str) -> Path | None:

@@ -71,6 +71,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_camera", "Open &camera", (), "File"),
     ActionSpec("open_model", "Open &model file...", (), "File", separator_before=True),
     ActionSpec(
+        "models",
+        "Mo&dels...",
+        (),
+        "File",
+        tip="Install, remove and check models: from the web or a folder (a USB stick)",
+    ),
+    ActionSpec(
         "snapshot",
         "&Save snapshot",
         ("S",),

@@ -26,6 +26,7 @@ from camapp.pipeline.session import Session
 from camapp.store.catalog import Catalog
 from camapp.store.install import install_default_models, no_model_notice, text_progress
 from camapp.store.model_store import ModelStore
+from camapp.ui.models_dialog import offer_models_if_none_installed
 from camapp.ui.signals import StopSignals, unexpected_errors_reported
 from camapp.ui.window import MainWindow
 
@@ -238,6 +239,7 @@ def run_app(args: argparse.Namespace) -> int:
             session.close()
             raise
         stops.stop_requested.connect(lambda _signum: window.close())
+        offer_models_if_none_installed(window, loaded.settings.model_mirrors)
         problems = _run_window(app, existing is not None, window, args)
     finally:
         stops.uninstall()

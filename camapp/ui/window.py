@@ -18,7 +18,7 @@ from camapp.base.roi import ROI
 from camapp.capture.frames import FrameSource
 from camapp.pipeline.events import ModelInfo, Prediction, SourceInfo
 from camapp.pipeline.session import Session
-from camapp.ui import files
+from camapp.ui import files, models_dialog
 from camapp.ui.actions import install_actions, populate_menus
 from camapp.ui.bridge import SessionBridge, connect_queued
 from camapp.ui.live_view import LiveView
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.source_pending = session.source_spec == "" and bool(settings.get("source"))
         session.start()
         if not session.loading and session.model_info is None:
-            self.video.set_message("No model installed: run 'camapp models install --defaults'")
+            self.video.set_message("No model installed: File > Models... installs one")
         elif session.loading:
             self._announce_loading(session.loading)
         self._stats_timer.start()
@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
                 "open_video": lambda: self.open_dialog("video"),
                 "open_camera": lambda: self.open_source("0"),
                 "open_model": lambda: self.open_dialog("model"),
+                "models": lambda: None if models_dialog.open_models_dialog(self) else None,
                 "snapshot": lambda: None if self.save_snapshot() else None,
                 "quit": lambda: None if self.close() else None,
                 "next": self.next_scene,

@@ -109,6 +109,15 @@ class SettingsPanel(QWidget):
         if entry is not None:
             self._populate(0, entry)
 
+    def set_installed(self, installed: set[str]) -> None:
+        """Shows which variants are installed now (after the models manager changed them).
+
+        The current choice stays when it is still installed; no signal is emitted.
+        """
+        self._installed = set(installed)
+        if self._entries:
+            self._populate(0, self._current or self._entries[0])
+
     def set_mode(self, mode: str) -> None:
         """Shows ``continuous`` or ``click`` as the mode (no signal)."""
         self.mode.setCurrentIndex(0 if mode == "continuous" else 1)
