@@ -79,10 +79,21 @@ def add_run_arguments(
     add("--source", default=None, help="camera index, video, URL, image or folder")
     add("--model", default=None, help="catalog id or .tflite path")
     add("--labels", default=None, help="label file for a .tflite path")
-    add("--roi", default=None, help="left,top,right,bottom fractions")
-    add("--mode", choices=("continuous", "click"), default=None)
+    add("--roi", default=None, metavar="L,T,R,B", help="the box: left,top,right,bottom fractions")
+    add(
+        "--mode",
+        choices=("continuous", "click"),
+        default=None,
+        help="recognise every frame, or only on a click or Space",
+    )
     add("--fullscreen", action="store_true", help="kiosk: start full screen")
-    add("--quit-after", type=float, default=None, metavar="SECONDS")
+    add(
+        "--quit-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="close the window after this many seconds (scripts, screenshots)",
+    )
     add("--screenshot", default=None, metavar="PNG", help="save the window at quit")
     add("--stats-json", default=None, metavar="FILE", help="write run statistics")
     add("--compare", default=None, metavar="ID", help="second model, side by side")
@@ -93,14 +104,26 @@ def add_run_arguments(
         metavar="ID",
         help="measuring: switch to this model during the run (see --swap-after)",
     )
-    add("--swap-after", type=float, default=5.0, metavar="SECONDS")
+    add(
+        "--swap-after",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="when --swap-to switches model (default 5)",
+    )
     add(
         "--swap-models",
         default=None,
         metavar="ID,ID,...",
         help="soak runs: swap round these models, the next one every --swap-every seconds",
     )
-    add("--swap-every", type=float, default=3.0, metavar="SECONDS")
+    add(
+        "--swap-every",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="seconds between --swap-models swaps (default 3)",
+    )
     add("--threads", type=int, default=None, help="interpreter threads")
     add("--no-xnnpack", action="store_true", help="run without the XNNPACK CPU delegate")
 
@@ -144,13 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=info.cmd_info)
 
     cls = sub.add_parser("classify", help="classify photos", parents=output)
-    cls.add_argument("images", nargs="+", metavar="IMAGE")
+    cls.add_argument("images", nargs="+", metavar="IMAGE", help="photo files to classify")
     cls.add_argument("--model", default=None, help="catalog id or .tflite path")
     cls.add_argument("--labels", default=None, help="label file (for a .tflite path)")
     cls.add_argument(
         "--roi", default=None, help="left,top,right,bottom fractions (default: central 87.5%%)"
     )
-    cls.add_argument("--top-k", type=int, default=5)
+    cls.add_argument("--top-k", type=int, default=5, help="classes per photo (default 5)")
     cls.add_argument("--json", action="store_true", help="one JSON object per image")
     cls.add_argument(
         "--class-set",
@@ -172,10 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "eval", help="top-1/top-5 accuracy on a labelled photo folder", parents=output
     )
-    ev.add_argument("dataset", metavar="DIR", help="one sub-folder per class, or a CSV")
+    ev.add_argument(
+        "dataset",
+        metavar="DIR",
+        help="one sub-folder of photos per class, a folder holding labels.csv (file,label) and "
+        "its photos, or a CSV",
+    )
     ev.add_argument("--model", action="append", default=None, help="catalog id or path (repeat)")
     ev.add_argument("--crop", type=float, default=0.875, help="central crop fraction (1.0: none)")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--json", action="store_true", help="results as JSON on stdout")
     _add_model_options(ev)
     ev.set_defaults(handler=evaluate.cmd_eval)
 
@@ -184,15 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
     mod.set_defaults(handler=models.cmd_models_list, json=False, installed=False)
     msub = mod.add_subparsers(dest="models_command", metavar="ACTION")
     mlist = msub.add_parser(
-        "list", help="every catalog entry and whether it is installed", parents=output
+        "list",
+        help="every catalog entry, whether it is installed and where it is available",
+        parents=output,
     )
-    mlist.add_argument("--json", action="store_true")
+    mlist.add_argument("--json", action="store_true", help="every entry as JSON")
     mlist.add_argument("--installed", action="store_true", help="only installed models")
     mlist.set_defaults(handler=models.cmd_models_list)
     minst = msub.add_parser(
         "install", help="install models from a mirror folder or the web", parents=output
     )
-    minst.add_argument("ids", nargs="*", metavar="ID")
+    minst.add_argument(
+        "ids", nargs="*", metavar="ID", help="catalog ids (none: the default models)"
+    )
     minst.add_argument("--all", action="store_true", help="every catalog entry")
     minst.add_argument("--defaults", action="store_true", help="the default set (first run)")
     minst.add_argument("--from", dest="source", default=None, help="mirror folder or base URL")

@@ -214,6 +214,11 @@ def figure_text(value: object, suffix: str = "", digits: int = 1) -> str:
     return f"{value}{suffix}"
 
 
+def count_text(count: int, noun: str) -> str:
+    """``1 thread``, ``2 threads``: a count with its noun, plural when it is not one."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def short_authors(authors: str) -> str:
     """The author list, or its first author and "et al." when it is long."""
     if len(authors) > AUTHORS_MAX_CHARS:

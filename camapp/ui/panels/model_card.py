@@ -9,7 +9,7 @@ from PyQt6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from camapp.pipeline.events import ModelInfo
 from camapp.store.catalog import ModelEntry
-from camapp.store.variants import figure_text, phone_latency_text, short_authors
+from camapp.store.variants import count_text, figure_text, phone_latency_text, short_authors
 
 
 class ModelCardPanel(QScrollArea):
@@ -87,7 +87,7 @@ class ModelCardPanel(QScrollArea):
             ("Classes", str(len(info.labels))),
             (
                 "Runtime",
-                f"{html.escape(info.runtime)}, {info.threads} threads"
+                f"{html.escape(info.runtime)}, {count_text(info.threads, 'thread')}"
                 f"{', XNNPACK' if info.xnnpack else ''}",
             ),
             ("Loaded in", f"{info.load_ms:.0f} ms"),
