@@ -107,6 +107,7 @@ def test_menus_keep_the_window_order_and_end_view_with_the_extra_actions(window)
         "&Next photo",
         "&Previous photo",
         "&Recognise now",
+        "R&eset the box",
         "&Teach mode",
         "",
         "&Full screen",

@@ -239,3 +239,115 @@ def file_size(paths: Iterable[Path]) -> int | None:
     """Total size in bytes of those of ``paths`` that are files, or ``None`` if none is."""
     sizes = [p.stat().st_size for p in paths if p.is_file()]
     return sum(sizes) if sizes else None
+
+
+def install_command(model_id: str) -> str:
+    """The command that installs a catalog model: ``camapp models install ID``."""
+    return f"camapp models install {model_id}"
+
+
+@dataclass(frozen=True)
+class CardFigure:
+    """One figure of a model card as the card comparison shows it.
+
+    Attributes:
+        name: What it is (``Published top-1``).
+        text: How it reads (``67.5 %``, ``not published``).
+        value: The number behind it, to find the best of a row (``None``: none).
+        better: ``higher`` or ``lower`` when a larger or smaller value is better, else ``""``.
+    """
+
+    name: str
+    text: str
+    value: float | None = None
+    better: str = ""
+
+
+def catalog_bytes(entry: ModelEntry) -> int | None:
+    """The size of an entry's model files as the catalog states it (``None``: not stated)."""
+    sizes = [f.bytes for f in entry.files]
+    return sum(s for s in sizes if s is not None) if sizes and None not in sizes else None
+
+
+def card_figures(
+    entry: ModelEntry,
+    phones: Sequence[str],
+    file_bytes: int | None = None,
+    measured_ms: float | None = None,
+    installed: bool = False,
+) -> list[CardFigure]:
+    """The figures of ``entry`` in the order the card comparison lists them.
+
+    Published figures come from the catalog; the size from the files on disk (else the
+    catalog); the measured time only from this device (``None``: not measured here).
+
+    Args:
+        entry: A catalog entry, installed or not.
+        phones: The phone keys (``pixel1``, ...) to give a row each, in order.
+        file_bytes: Its files' size on disk, when installed.
+        measured_ms: Its median invoke time measured on this device, if it was.
+        installed: Whether it is installed here.
+    """
+    pub = entry.published
+    size = file_bytes if file_bytes is not None else catalog_bytes(entry)
+    rows = [
+        CardFigure("Published top-1", figure_text(pub.top1, " %"), pub.top1, "higher"),
+        CardFigure("Published top-5", figure_text(pub.top5, " %"), pub.top5, "higher"),
+        CardFigure("Multiply-adds", figure_text(pub.macs_m, " M", 0), pub.macs_m, "lower"),
+        CardFigure("Parameters", figure_text(pub.params_m, " M"), pub.params_m, "lower"),
+        CardFigure(
+            "File size",
+            f"{size / 1e6:.1f} MB" if size else "unknown until installed",
+            size / 1e6 if size else None,
+            "lower",
+        ),
+    ]
+    for phone in phones:
+        ms = pub.latency_ms.get(phone)
+        name = f"{phone.replace('pixel', 'Pixel ')} latency (published)"
+        rows.append(CardFigure(name, figure_text(ms, " ms"), ms, "lower"))
+    if measured_ms:
+        here = f"{measured_ms:.1f} ms ({1000.0 / measured_ms:.0f} fps)"
+    else:
+        here = "not measured yet (load it)" if installed else "not installed"
+    rows.append(CardFigure("Measured here", here, measured_ms or None, "lower"))
+    rows.append(CardFigure("Installed", "yes" if installed else "no"))
+    return rows
+
+
+def best_in_row(values: Sequence[float | None], better: str) -> set[int]:
+    """Which columns hold the best value of a row (none when fewer than two have one)."""
+    known = [(v, i) for i, v in enumerate(values) if v is not None]
+    if len(known) < 2 or better not in ("higher", "lower"):
+        return set()
+    best = max(v for v, _ in known) if better == "higher" else min(v for v, _ in known)
+    return {i for v, i in known if v == best}
+
+
+def counterpart(entries: Sequence[ModelEntry], entry: ModelEntry) -> ModelEntry | None:
+    """The variant to compare ``entry`` with first: same family, the other size (small or
+    large) at the same width, resolution and quantisation; else the nearest other width.
+
+    Returns:
+        ``None`` when the family has no other variant.
+    """
+    family = [e for e in classifiers(entries) if e.family == entry.family and e.id != entry.id]
+    same = [
+        e
+        for e in family
+        if e.size != entry.size
+        and (e.width_multiplier, e.resolution, e.quantization)
+        == (entry.width_multiplier, entry.resolution, entry.quantization)
+    ]
+    if same:
+        return same[0]
+    others = [
+        e
+        for e in family
+        if e.quantization == entry.quantization and e.width_multiplier != entry.width_multiplier
+    ]
+    pool = others or family
+    if not pool:
+        return None
+    width = entry.width_multiplier or 0.0
+    return min(pool, key=lambda e: abs((e.width_multiplier or 0.0) - width))

@@ -37,6 +37,8 @@ class ActionSpec:
         separator_before: A separator goes before it in its menu.
         held: Teach-mode keys, held down (press starts, release stops): the window's teach
             controller reads them (:func:`held_keys`), so no :class:`QAction` is made.
+        anywhere: The picture's keys: they work whatever has the focus, except while the
+            user types in a text field (:class:`~camapp.ui.keys.PictureKeys`).
     """
 
     name: str
@@ -49,6 +51,7 @@ class ActionSpec:
     gesture: bool = False
     separator_before: bool = False
     held: bool = False
+    anywhere: bool = False
 
     @property
     def keys_text(self) -> str:
@@ -85,10 +88,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "save a snapshot of the view (PNG)",
         tip="Save the view with the box and labels as a PNG",
         separator_before=True,
+        anywhere=True,
     ),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "File", "quit", separator_before=True),
     ActionSpec(
-        "next", "&Next photo", ("N",), "View", help_keys=_NEXT_PREVIOUS[0], help=_NEXT_PREVIOUS[1]
+        "next",
+        "&Next photo",
+        ("N",),
+        "View",
+        help_keys=_NEXT_PREVIOUS[0],
+        help=_NEXT_PREVIOUS[1],
+        anywhere=True,
     ),
     ActionSpec(
         "previous",
@@ -97,6 +107,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "View",
         help_keys=_NEXT_PREVIOUS[0],
         help=_NEXT_PREVIOUS[1],
+        anywhere=True,
     ),
     ActionSpec(
         "recognise",
@@ -105,6 +116,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "View",
         "recognise once (click mode)",
         help_keys="Space or click",
+        anywhere=True,
+    ),
+    ActionSpec(
+        "reset_box",
+        "R&eset the box",
+        ("R", "Home"),
+        "View",
+        "put the box back in the middle",
+        tip="Put the box back where it starts: in the middle of the picture",
+        anywhere=True,
     ),
     ActionSpec(
         "teach_mode",
@@ -113,6 +134,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "View",
         "teach mode on / off (recognise your own classes)",
         tip="Switch between the ImageNet model and the classes you teach",
+        anywhere=True,
     ),
     # Teach-mode keys: held down to capture examples of class N (the teach controller's).
     ActionSpec(
@@ -123,6 +145,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "teach mode: capture examples of class 1 to 9 while held",
         help_keys="Hold 1 ... 9",
         held=True,
+        anywhere=True,
     ),
     ActionSpec(
         "fullscreen",
@@ -168,7 +191,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         (),
         None,
         "move the box there",
-        help_keys="Click outside the box",
+        help_keys="Drag from outside the box",
         gesture=True,
     ),
     ActionSpec(
@@ -179,6 +202,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help_keys=_UP_DOWN[0],
         help=_UP_DOWN[1],
         gesture=True,
+        anywhere=True,
     ),
     ActionSpec(
         "box_smaller",
@@ -188,6 +212,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help_keys=_UP_DOWN[0],
         help=_UP_DOWN[1],
         gesture=True,
+        anywhere=True,
     ),
     ActionSpec(
         "box_taller",
@@ -197,6 +222,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help_keys=_LEFT_RIGHT[0],
         help=_LEFT_RIGHT[1],
         gesture=True,
+        anywhere=True,
     ),
     ActionSpec(
         "box_wider",
@@ -206,6 +232,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help_keys=_LEFT_RIGHT[0],
         help=_LEFT_RIGHT[1],
         gesture=True,
+        anywhere=True,
     ),
 )
 
@@ -219,6 +246,7 @@ HELP_ORDER: tuple[str, ...] = (
     "box_smaller",
     "box_taller",
     "box_wider",
+    "reset_box",
     "recognise",
     "teach_mode",
     "capture",
@@ -273,6 +301,17 @@ def gesture_keys() -> Mapping[Qt.Key, str]:
             if entry.gesture
             for key in entry.shortcuts
         }
+    )
+
+
+@cache
+def anywhere_keys() -> frozenset[int]:
+    """The key codes of the window actions marked ``anywhere`` (no modifier keys)."""
+    return frozenset(
+        QKeySequence(key)[0].key().value
+        for entry in ACTIONS
+        if entry.anywhere and not (entry.gesture or entry.held)
+        for key in entry.shortcuts
     )
 
 

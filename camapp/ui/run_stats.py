@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from camapp.pipeline.events import Prediction
 
 if TYPE_CHECKING:
     from camapp.ui.window import MainWindow
+
+
+@dataclass(frozen=True)
+class ModelSpeed:
+    """How fast the loaded model runs on this device, and how that was measured.
+
+    Attributes:
+        ms: Median time of one invoke (0: not measured yet).
+        fps: Invokes per second: measured live, or what the median time allows.
+        how: How it was measured (``median of 5 invokes, 2 threads``).
+    """
+
+    ms: float = 0.0
+    fps: float = 0.0
+    how: str = ""
+
+    def text(self) -> str:
+        """``12.1 ms per image, 83 fps (median of 5 invokes, 2 threads)``, or ``""``."""
+        if self.ms <= 0:
+            return ""
+        return f"{self.ms:.1f} ms per image, {self.fps:.0f} fps ({self.how})"
 
 
 class RunRecorder:
@@ -59,15 +81,68 @@ class RunRecorder:
             "inference_ms": stats["inference_ms"],
         }
 
-    def status_text(self, rates: dict[str, float]) -> str:
-        """``camera 30.0 fps | display 29.9 fps | inference 30.0 fps, 2.1 ms``."""
-        r = rates
-        still = self.window.source.is_still
-        camera = "still photo" if still else f"camera {r['camera_fps']:.1f} fps"
-        return (
-            f"{camera} | display {r['display_fps']:.1f} fps | "
-            f"inference {r['inference_fps']:.1f} fps, {r['inference_ms']:.1f} ms"
+    def speed(self) -> ModelSpeed:
+        """The loaded model's speed here: live while frames stream, else its measurement.
+
+        A live source's last second is what the model does now; on a still photo (answered
+        once per change) the worker's own measurement of a few invokes is.
+        """
+        w = self.window
+        stats = w.session.worker.stats()
+        info = w.session.model_info
+        if not w.source.is_still and stats["inference_fps"] > 0 and stats["inference_ms"] > 0:
+            return ModelSpeed(stats["inference_ms"], stats["inference_fps"], "live, last second")
+        measured = w.session.worker.measured
+        if measured is None or info is None or measured.generation != info.generation:
+            return ModelSpeed()
+        threads = f"{measured.threads} thread{'s' * (measured.threads != 1)}"
+        return ModelSpeed(
+            measured.median_ms, measured.fps, f"median of {measured.runs} invokes, {threads}"
         )
+
+    def still_text(self) -> str | None:
+        """What is open when nothing runs at a rate (``still photo``, ``no source``), else None."""
+        source = self.window.source
+        if source.kind == "none":
+            return "no source"
+        return "still photo" if source.is_still else None
+
+    def last_ms(self) -> float | None:
+        """The model time of the last answer shown, if any."""
+        last = self.window.last_prediction
+        return last.classification.timings.invoke_ms if last is not None else None
+
+    def show_rates(self) -> None:
+        """The stats timer's news: the rates line on the video and in the status bar, and
+        the panels' rates and model speed."""
+        w = self.window
+        rates = self.rates()
+        text = self.status_text(rates)
+        w.video.set_rates_text(text)
+        w.rates_label.setText(text)
+        w.panels.show_rates(rates, self)
+
+    def status_text(self, rates: dict[str, float]) -> str:
+        """``camera 30.0 fps | display 29.9 fps | inference 30.0 fps, 2.1 ms``.
+
+        On a still photo: ``still photo | last answer 2.3 ms | here 2.1 ms, 476 fps``; with
+        nothing open: ``no source``.
+        """
+        r = rates
+        still = self.still_text()
+        if still is None:
+            return (
+                f"camera {r['camera_fps']:.1f} fps | display {r['display_fps']:.1f} fps | "
+                f"inference {r['inference_fps']:.1f} fps, {r['inference_ms']:.1f} ms"
+            )
+        parts = [still]
+        last = self.last_ms()
+        if last is not None and still != "no source":
+            parts.append(f"last answer {last:.1f} ms")
+        speed = self.speed()
+        if speed.ms > 0:
+            parts.append(f"here {speed.ms:.1f} ms, {speed.fps:.0f} fps")
+        return " | ".join(parts)
 
     def run_stats(self) -> dict[str, Any]:
         """Statistics of this run for ``--stats-json``."""

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+from PyQt6.QtGui import QGuiApplication
+from PyQt6.QtWidgets import QDialog, QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from camapp.inference.runtime import default_threads
 from camapp.pipeline.events import ModelInfo, Prediction
 from camapp.pipeline.session import Session
 from camapp.store.catalog import ModelEntry
+from camapp.store.variants import counterpart, install_command
 from camapp.ui.panels import (
     ComparePanel,
     LabelsPanel,
@@ -20,7 +22,9 @@ from camapp.ui.panels import (
     SettingsPanel,
     file_size,
 )
+from camapp.ui.panels.card_compare import CardCompareView
 from camapp.ui.panels.teach import TeachPanel
+from camapp.ui.run_stats import RunRecorder
 from camapp.ui.teach_controller import TeachUiController
 
 #: Dock key, title; tabbed in pairs as listed in :meth:`SidePanels._dock`.
@@ -32,10 +36,15 @@ DOCKS = (
     ("model_card", "Model card"),
     ("labels", "Labels"),
 )
+#: Width of the dock column at start (pixels): the compare tab is laid out for it.
+DOCK_WIDTH = 360
+#: Share of the dock column's height the Compare tab takes when compare mode starts.
+COMPARE_SHARE = 0.7
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
-    """``widget`` in a scroll area, so a short dock never squeezes its rows together."""
+    """``widget`` in a scroll area, so a short dock never squeezes its rows together and a
+    small screen (800x480) can always make the dock smaller than its contents."""
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -53,7 +62,7 @@ class SidePanels:
 
     Panel signals go straight to the session (threshold, threads) or to the callbacks the
     window passes (model chosen, top-k, mode, compare chosen), which keep the other views
-    in step.
+    in step. Every dock's contents scroll, so the window fits an 800x480 screen.
     """
 
     def __init__(
@@ -65,10 +74,14 @@ class SidePanels:
         on_mode_changed: Callable[[str], None],
         on_compare_chosen: Callable[[str], None],
     ) -> None:
+        self.window = window
         self.session = session
         self.store = session.store
         entries = list(self.store.catalog)
         installed = {e.id for e in self.store.installed()}
+        #: Median invoke ms measured here, by model spec (this run).
+        self.measured: dict[str, float] = {}
+        self._failure = ""
         self.results = ResultsPanel(session.top_k, session.threshold)
         self.results.clear("waiting for the first answer...")
         self.results.top_k_changed.connect(on_top_k_changed)
@@ -82,20 +95,31 @@ class SidePanels:
             max_threads=default_threads(),
         )
         self.settings.model_chosen.connect(on_model_chosen)
+        self.settings.entry_viewed.connect(self.view_entry)
+        self.settings.install_requested.connect(self.install)
         self.settings.threads_changed.connect(self._on_settings_threads_changed)
         self.settings.mode_changed.connect(on_mode_changed)
         self.settings.top_k_changed.connect(on_top_k_changed)
         self.compare = ComparePanel(entries, installed)
         self.compare.compare_chosen.connect(on_compare_chosen)
         self.model_card = ModelCardPanel()
+        self.model_card.install_requested.connect(self.install)
+        self.model_card.back_requested.connect(self._show_running_card)
+        self.card_compare = CardCompareView(entries)
+        self.card_tabs = QTabWidget()
+        self.card_tabs.setObjectName("cardTabs")
+        self.card_tabs.setDocumentMode(True)
+        self.card_tabs.addTab(self.model_card, "Card")
+        self.card_tabs.addTab(self.card_compare, "Compare cards")
+        self.card_tabs.currentChanged.connect(lambda _index: self._refresh_card_compare())
         self.labels = LabelsPanel()
         self.teach_panel = TeachPanel()
         widgets: dict[str, QWidget] = {
-            "results": self.results,
+            "results": _scrolling(self.results),
             "compare": _scrolling(self.compare),
             "teach": _scrolling(self.teach_panel),
-            "settings": self.settings,
-            "model_card": self.model_card,
+            "settings": _scrolling(self.settings),
+            "model_card": self.card_tabs,
             "labels": self.labels,
         }
         self.docks: dict[str, QDockWidget] = {}
@@ -114,7 +138,8 @@ class SidePanels:
         window.tabifyDockWidget(self.docks["settings"], self.docks["model_card"])
         window.tabifyDockWidget(self.docks["model_card"], self.docks["labels"])
         self.docks["settings"].raise_()
-        window.resizeDocks([self.docks["results"]], [360], Qt.Orientation.Horizontal)
+        window.resizeDocks([self.docks["results"]], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.card_compare.set_models([e.id for e in self.store.catalog.defaults()][:2])
 
     def entry(self, spec: str) -> ModelEntry | None:
         catalog = self.store.catalog
@@ -125,13 +150,16 @@ class SidePanels:
         entry = self.entry(info.spec)
         return entry.name if entry else info.name
 
+    def _file_bytes(self, entry: ModelEntry) -> int | None:
+        return file_size([p for p in (self.store.find(f) for f in entry.files) if p])
+
     # -- news from the session --------------------------------------------------------------
     def show_prediction(self, prediction: Prediction) -> None:
         """An answer of the main model (or, with ``tag``, of the compared one)."""
         if prediction.tag:
             self.compare.show_prediction(1, prediction)
             return
-        self.results.show_prediction(prediction)
+        self.results.show_prediction(prediction, live=not self.session.source.is_still)
         self.teach.show_prediction(prediction)
         if self.session.compare_worker is not None:
             self.compare.show_prediction(0, prediction)
@@ -147,22 +175,138 @@ class SidePanels:
         self.model_card.show_model(info, entry, file_size([p for p in paths if p]))
         self.labels.set_labels(info.labels)
         self.compare.set_title(0, title)
+        self.compare.set_running(info.spec)
         self.settings.show_model(info.spec)
+        self._failure = ""
+        self.settings.show_running(self.name(info))
         self.teach.show_model(info)
+        if entry is not None:
+            other = counterpart(list(self.store.catalog), entry)
+            self.card_compare.set_models([entry.id] + ([other.id] if other else []))
 
-    def show_rates(self, rates: dict[str, float]) -> None:
-        """The last second's frame rates (and the compared model's)."""
-        self.results.rates.set_rates(
-            rates["camera_fps"], rates["display_fps"], rates["inference_fps"], rates["inference_ms"]
-        )
-        if rates["inference_ms"]:
-            self.model_card.set_measured_ms(rates["inference_ms"])
+    def error_raised(self, message: str) -> None:
+        """An error of the session: a model that did not load shows in the settings."""
+        if message.startswith("cannot load "):
+            self.model_failed(message)
+
+    def model_failed(self, message: str) -> None:
+        """A model did not load: the settings show the one running (or none) and why."""
+        info = self.session.model_info
+        self._failure = message
+        if info is not None:
+            self.settings.show_model(info.spec)
+        self.settings.show_running(self.name(info) if info else None, failure=message)
+
+    def scene_changed(self) -> None:
+        """N / P or your own photo: an answer about the photo before is not shown any more."""
+        frame = self.session.source.latest()
+        last = getattr(self.window, "last_prediction", None)
+        if frame is None or (last is not None and last.frame_id >= frame.id):
+            return  # the new photo's answer is here already
+        click = self.session.mode == "click"
+        self.results.clear("click the picture or press Space" if click else "recognising...")
+        self.results.detail.setText("")
+        for column in self.compare.columns:
+            column.bars.set_rows([], placeholder="a new photo")
+
+    def show_rates(self, rates: dict[str, float], recorder: RunRecorder) -> None:
+        """The last second's frame rates (and the compared model's), and the model's speed.
+
+        Args:
+            rates: :meth:`RunRecorder.rates`.
+            recorder: Says how fast the loaded model runs here and what is open.
+        """
+        speed, still, last_ms = recorder.speed(), recorder.still_text(), recorder.last_ms()
+        panel = self.results.rates
+        if still is None:
+            panel.set_rates(
+                rates["camera_fps"],
+                rates["display_fps"],
+                rates["inference_fps"],
+                rates["inference_ms"],
+            )
+        else:
+            panel.set_still(still, last_ms)
+        panel.set_device_speed(speed.text())
+        info = self.session.model_info
+        if speed.ms > 0 and info is not None:
+            self.model_card.set_speed(speed.ms, speed.fps, speed.how)
+            self.settings.show_running(
+                self.name(info), f"{speed.ms:.1f} ms, {speed.fps:.0f} fps here", self._failure
+            )
+            if abs(self.measured.get(info.spec, 0.0) - speed.ms) >= 0.05:
+                self.measured[info.spec] = speed.ms
+                if self.card_tabs.currentWidget() is self.card_compare:
+                    self._refresh_card_compare()
         second = self.session.compare_worker
         if second is not None:
             b = second.stats()
-            self.compare.set_speed(0, rates["inference_fps"], rates["inference_ms"])
-            self.compare.set_speed(1, b["inference_fps"], b["inference_ms"])
+            first_ms = rates["inference_ms"] or speed.ms
+            measured = second.measured
+            second_ms = b["inference_ms"] or (measured.median_ms if measured else 0.0)
+            self.compare.set_speed(0, rates["inference_fps"], first_ms)
+            self.compare.set_speed(1, b["inference_fps"], second_ms)
             self.compare.chart.add(rates["inference_fps"], b["inference_fps"])
+
+    # -- model cards --------------------------------------------------------------------------
+    def view_entry(self, model_id: str) -> None:
+        """Shows the card of catalog entry ``model_id`` (installed or not) in the card tab."""
+        entry = self.entry(model_id)
+        if entry is None:
+            return
+        installed = self.store.is_installed(entry)
+        self.model_card.show_entry(
+            entry,
+            installed,
+            self._file_bytes(entry) if installed else None,
+            self.measured.get(entry.id),
+        )
+        self.card_tabs.setCurrentWidget(self.model_card)
+        self.docks["model_card"].show()
+        self.docks["model_card"].raise_()
+
+    def _show_running_card(self) -> None:
+        info = self.session.model_info
+        if info is None:
+            return
+        self.show_model(info)
+        self.settings.show_model(info.spec)
+
+    def _refresh_card_compare(self) -> None:
+        installed = {e.id for e in self.store.installed()}
+        sizes = {
+            model_id: self._file_bytes(entry)
+            for model_id in self.card_compare.chosen()
+            if model_id in installed and (entry := self.entry(model_id)) is not None
+        }
+        self.card_compare.set_context(installed, sizes, dict(self.measured))
+
+    def show_card_comparison(self, ids: list[str]) -> None:
+        """Opens the card comparison of these catalog ids."""
+        self.card_compare.set_models(ids)
+        self.card_tabs.setCurrentWidget(self.card_compare)
+        self._refresh_card_compare()
+        self.docks["model_card"].show()
+        self.docks["model_card"].raise_()
+
+    def install(self, model_id: str) -> None:
+        """Offers to install ``model_id``: the models manager if the window has one, else the
+        command (copied to the clipboard)."""
+        action = getattr(self.window, "actions_by_name", {}).get("models")
+        if action is not None:
+            action.trigger()
+            dialog = self.window.findChild(QDialog, "modelsDialog")
+            select = getattr(dialog, "select", None)
+            if callable(select):
+                select([model_id])
+            return
+        command = install_command(model_id)
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(command)
+        bar = self.window.statusBar()
+        if bar is not None:
+            bar.showMessage(f"To install it, run: {command} (copied)", 15000)
 
     # -- choices ------------------------------------------------------------------------------
     def set_top_k(self, top_k: int) -> None:
@@ -175,18 +319,35 @@ class SidePanels:
         if (threads or None) != self.session.threads_setting:
             self.session.set_threads(threads or None)
 
+    def start_compare(self, spec: str) -> None:
+        """Runs ``spec`` beside the current model on the same frames and box ("": stop)."""
+        if not spec:
+            self.stop_compare()
+            return
+        self.session.start_compare(spec)
+        self.compare_started(spec, self.session.compare_threads())
+
+    def stop_compare(self) -> None:
+        """Back to one model, with every core again."""
+        if self.session.compare_worker is not None:
+            self.session.stop_compare()
+            self.compare_stopped()
+
     def compare_started(self, spec: str, threads: tuple[int, int]) -> None:
         first, second = threads
         self.compare.set_active(True, spec)
         self.compare.set_title(1, f"loading {spec}...")
         self.compare.sharing.setText(
             f"Cores: {first} thread(s) for the first model, {second} for the second, each on "
-            "its own worker. The second model classifies exactly the frames the first has "
-            "just classified (same box); when it is slower it skips frames. The display does "
-            "not wait for either."
+            "its own worker. The second model classifies the frames the first has just "
+            "classified (same box) and skips frames when it is slower."
         )
-        self.docks["compare"].show()
-        self.docks["compare"].raise_()
+        dock = self.docks["compare"]
+        dock.show()
+        dock.raise_()
+        # Room for both columns and the chart: most of the dock column's height.
+        height = int(self.window.height() * COMPARE_SHARE)
+        self.window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def compare_stopped(self) -> None:
         self.compare.set_active(False)

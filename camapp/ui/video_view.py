@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import QWidget
 
 from camapp.base.meters import RateMeter
 from camapp.base.roi import ROI
+from camapp.base.settings import Settings
 from camapp.capture.frames import Frame, FrameSource, SourceState
 from camapp.pipeline.events import Prediction
 from camapp.ui.actions import gesture_keys
@@ -46,11 +47,14 @@ BOX_KEY_CHANGES: dict[str, Callable[[ROI], ROI]] = {
     "box_taller": lambda roi: roi.reshaped(STEP),
     "box_wider": lambda roi: roi.reshaped(1.0 / STEP),
 }
+#: Where "reset the box" puts it: the packaged default box.
+HOME_ROI = ROI.clamped(*Settings().roi)
 
 
 @dataclass
 class _Drag:
-    """A mouse drag in progress: ``move`` (offset from the box's corner) or ``resize``."""
+    """A mouse drag in progress: ``move`` (offset from the box's corner), ``resize`` (the
+    opposite corner) or ``place`` (pressed outside the box: it comes there once it drags)."""
 
     kind: str
     anchor: tuple[float, float]
@@ -68,9 +72,10 @@ class VideoView(QWidget):
     exist only while drawing and mapping mouse positions.
 
     Mouse: drag inside the box moves it, drag a corner handle resizes it, the wheel scales
-    it, a click outside centres it there. Keys (when the view has focus): Up larger, Down
-    smaller, Left taller and narrower, Right shorter and wider. In click mode a click on
-    the video asks for one recognition.
+    it, a drag from outside brings it there. A click alone never moves the box (it gives
+    the picture the keys back); in click mode it asks for one recognition. Keys: Up larger,
+    Down smaller, Left taller and narrower, Right shorter and wider (from any control but a
+    text field, see :class:`~camapp.ui.keys.PictureKeys`).
     """
 
     #: The user changed the box (a new normalised :class:`ROI`).
@@ -140,6 +145,19 @@ class VideoView(QWidget):
         self.update()
         if notify:
             self.roi_changed.emit(roi)
+
+    def reset_roi(self) -> None:
+        """Puts the box back where it starts (:data:`HOME_ROI`)."""
+        self.set_roi(HOME_ROI)
+
+    def press_box_key(self, key: Qt.Key) -> bool:
+        """Changes the box as box key ``key`` does (see the action table); False: not one."""
+        gesture = gesture_keys().get(key)
+        change = BOX_KEY_CHANGES.get(gesture) if gesture else None
+        if change is None:
+            return False
+        self.set_roi(change(self._roi))
+        return True
 
     def set_mode(self, mode: str) -> None:
         """``continuous`` or ``click`` (a click on the video recognises once)."""
@@ -432,9 +450,10 @@ class VideoView(QWidget):
             self._drag = _Drag("resize", anchor, point)
             return
         x, y = self.to_normalised(point)
-        if not self.box_rect().contains(point):
-            self.set_roi(self._roi.centered_at(x, y))
-        self._drag = _Drag("move", (x - self._roi.left, y - self._roi.top), point)
+        inside = self.box_rect().contains(point)
+        self._drag = _Drag(
+            "move" if inside else "place", (x - self._roi.left, y - self._roi.top), point
+        )
 
     def mouseMoveEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 - Qt override
         if event is None:
@@ -447,7 +466,13 @@ class VideoView(QWidget):
         if (point - drag.press).manhattanLength() >= CLICK_SLOP_PX:
             drag.moved = True
         x, y = self.to_normalised(point)
-        if drag.kind == "resize":
+        if drag.kind == "place":
+            if not drag.moved:
+                return  # a click (so far): the box stays
+            placed = self._roi.centered_at(x, y)
+            self.set_roi(placed)
+            drag.kind, drag.anchor = "move", (x - placed.left, y - placed.top)
+        elif drag.kind == "resize":
             self.set_roi(ROI.clamped(drag.anchor[0], drag.anchor[1], x, y))
         else:
             roi = self._roi
@@ -484,13 +509,10 @@ class VideoView(QWidget):
         if event is None:
             return
         # The keys come from the action table (camapp.ui.actions), which the help lists too.
-        gesture = gesture_keys().get(Qt.Key(event.key()))
-        change = BOX_KEY_CHANGES.get(gesture) if gesture else None
-        if change is None:
+        if self.press_box_key(Qt.Key(event.key())):
+            event.accept()
+        else:
             super().keyPressEvent(event)
-            return
-        self.set_roi(change(self._roi))
-        event.accept()
 
 
 def fit_for_display(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent, QDropEvent
-from PyQt6.QtWidgets import QLabel, QMainWindow, QStatusBar
+from PyQt6.QtWidgets import QMainWindow
 
 from camapp.base.roi import ROI
 from camapp.capture.frames import FrameSource
@@ -21,7 +21,9 @@ from camapp.pipeline.session import Session
 from camapp.ui import files, models_dialog
 from camapp.ui.actions import install_actions, populate_menus
 from camapp.ui.bridge import SessionBridge, connect_queued
+from camapp.ui.keys import PictureKeys
 from camapp.ui.live_view import LiveView
+from camapp.ui.panels.status_bar import StatusBar
 from camapp.ui.run_stats import RunRecorder
 from camapp.ui.side_panels import SidePanels
 from camapp.ui.stall_monitor import StallMonitor
@@ -89,11 +91,9 @@ class MainWindow(QMainWindow):
         self.results, self.settings_panel, self.compare_panel = p.results, p.settings, p.compare
         self.model_card, self.labels_panel, self.docks = p.model_card, p.labels, p.docks
         self._build_actions()
-        self.rates_label = QLabel("")
-        self.rates_label.setObjectName("ratesLabel")
-        self.status_bar = QStatusBar()
-        self.setStatusBar(self.status_bar)
-        self.status_bar.addPermanentWidget(self.rates_label)
+        self.status_bar = StatusBar.install(self)  # messages end in "..." before the rates
+        self.rates_label = self.status_bar.rates
+        self.keys = PictureKeys(self, self.video, self.panels.teach)  # from any control
         restore_layout(self, settings.get("window"))
 
         self.stall_monitor = StallMonitor(self)
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
                 "next": self.next_scene,
                 "previous": self.previous_scene,
                 "recognise": self.recognise_once,
+                "reset_box": self.video.reset_roi,
                 "fullscreen": self.toggle_fullscreen,
                 "leave": self.leave_fullscreen,
                 "help": self.help.toggle,
@@ -195,8 +196,15 @@ class MainWindow(QMainWindow):
     def open_dialog(self, kind: str) -> None:
         """Asks for an image, folder, video or model file and opens it."""
         path = files.ask_for_path(self, kind)
-        if path:
-            self.request_model(path) if kind == "model" else self.open_source(path)
+        if path and kind in ("model", "image"):
+            self.request_model(path) if kind == "model" else self.add_photo(path)
+        elif path:
+            self.open_source(path)
+
+    def add_photo(self, path: str) -> None:
+        """Your own photo: shown next to the photo shown, or opened when no photos show."""
+        if not self.session.add_photo(path):
+            self.source_pending = True
 
     def next_scene(self) -> None:
         self._step_scene(+1)
@@ -212,15 +220,15 @@ class MainWindow(QMainWindow):
     def _on_session_scene_changed(self, name: str, index: int, count: int) -> None:
         if not self._closed:
             self._status(f"Photo {index + 1} of {count}: {name}", 3000)
+            self.video.set_hint("N / P: next / previous photo" if count > 1 else "")
+            self.panels.scene_changed()  # no answer about the photo before stays
 
     def dropEvent(self, event: QDropEvent | None) -> None:  # noqa: N802 - Qt override
         self.live.dropEvent(event)
 
     def _on_live_files_dropped(self, paths: list[str]) -> None:
-        if paths[0].endswith(".tflite"):
-            self.request_model(paths[0])
-        else:
-            self.open_source(paths[0])
+        for path in paths[:1] if paths[0].endswith(".tflite") else paths:  # photos join
+            self.request_model(path) if path.endswith(".tflite") else self.add_photo(path)
 
     # -- model ----------------------------------------------------------------------------
     def request_model(self, spec: str, threads: int | None = None) -> None:
@@ -297,6 +305,7 @@ class MainWindow(QMainWindow):
             return
         if self.session.model_info is None and not self.session.loading:
             self.video.set_message(f"No model loaded: {message}")
+        self.panels.error_raised(message)
         self._show_error(message)
 
     def _show_error(self, message: str) -> None:
@@ -326,16 +335,11 @@ class MainWindow(QMainWindow):
     # -- compare mode ---------------------------------------------------------------------
     def start_compare(self, spec: str) -> None:
         """Runs ``spec`` beside the current model on the same frames and box ("": stop)."""
-        if not spec:
-            return self.stop_compare()
-        self.session.start_compare(spec)
-        self.panels.compare_started(spec, self.session.compare_threads())
+        self.panels.start_compare(spec)
 
     def stop_compare(self) -> None:
         """Back to one model, with every core again."""
-        if self.session.compare_worker is not None:
-            self.session.stop_compare()
-            self.panels.compare_stopped()
+        self.panels.stop_compare()
 
     # -- view -----------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
@@ -366,11 +370,7 @@ class MainWindow(QMainWindow):
     def _on_stats_timer_timeout(self) -> None:
         if self._closed:
             return
-        r = self.recorder.rates()
-        text = self.recorder.status_text(r)
-        self.video.set_rates_text(text)
-        self.rates_label.setText(text)
-        self.panels.show_rates(r)
+        self.recorder.show_rates()  # on the video, in the status bar and the panels
         if self.source.error and self.source.error != self.last_error:
             self._show_error(self.source.error)
         self.recorder.tick()
@@ -385,6 +385,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.keys.remove()
         self._stats_timer.stop()
         self.stall_monitor.stop()
         self.video.stop()

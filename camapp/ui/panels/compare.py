@@ -13,6 +13,9 @@ from camapp.store.variants import classifiers
 from camapp.ui.panels.fps_chart import COLOURS, FpsChartView
 from camapp.ui.panels.score_bars import ScoreBarsView
 
+#: Bar height in the compare columns: five answers of two models fit a 1280x720 window.
+COMPACT_ROW = 22
+
 
 class _Column(QWidget):
     """One model's answer: name, top-k bars, and its speed."""
@@ -24,8 +27,9 @@ class _Column(QWidget):
         self.title = QLabel("-")
         self.title.setWordWrap(True)
         self.title.setStyleSheet(f"color: {colour}; font-weight: bold")
-        self.bars = ScoreBarsView()
+        self.bars = ScoreBarsView(row=COMPACT_ROW)
         self.speed = QLabel("")
+        self.speed.setWordWrap(True)
         layout.addWidget(self.title)
         layout.addWidget(self.bars)
         layout.addWidget(self.speed)
@@ -35,6 +39,8 @@ class ComparePanel(QWidget):
     """Two variants on the same ROI crop of the same frames, side by side.
 
     Choosing a model in "Compare with" asks the window to start compare mode; "off" stops it.
+    The list offers every installed classifier but the one running now. Its layout fits a
+    dock of the default width (about 360 pixels) without scrolling sideways.
     """
 
     #: The user picked a model to compare with ("" turns compare mode off).
@@ -44,18 +50,24 @@ class ComparePanel(QWidget):
         self, entries: Sequence[ModelEntry], installed: set[str], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        self._entries = classifiers(entries)
+        self._installed = set(installed)
+        self._running = ""
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         row.addWidget(QLabel("Compare with"))
         self.choice = QComboBox()
-        self.choice.addItem("off", "")
-        for entry in classifiers(entries):
-            if entry.id in installed:
-                self.choice.addItem(entry.name, entry.id)
+        self.choice.setObjectName("compareChoice")
+        self.choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.choice.setMinimumContentsLength(10)
         self.choice.setToolTip("Run a second model on the same frames and show both answers")
+        self._fill_choice()
         row.addWidget(self.choice, 1)
         layout.addLayout(row)
         grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
         self.columns = (_Column(COLOURS[0]), _Column(COLOURS[1]))
         grid.addWidget(self.columns[0], 0, 0)
         grid.addWidget(self.columns[1], 0, 1)
@@ -73,6 +85,32 @@ class ComparePanel(QWidget):
             lambda index: self.compare_chosen.emit(str(self.choice.itemData(index) or ""))
         )
         self.set_active(False)
+
+    def offered(self) -> list[str]:
+        """The ids "Compare with" offers (after "off")."""
+        return [str(self.choice.itemData(i)) for i in range(1, self.choice.count())]
+
+    def set_running(self, model_id: str) -> None:
+        """The model running now: not offered to compare with itself."""
+        if model_id != self._running:
+            self._running = model_id
+            self._fill_choice()
+
+    def set_installed(self, installed: set[str]) -> None:
+        """The installed models changed (the models manager): offer those."""
+        self._installed = set(installed)
+        self._fill_choice()
+
+    def _fill_choice(self) -> None:
+        current = self.choice.currentData() or ""
+        self.choice.blockSignals(True)
+        self.choice.clear()
+        self.choice.addItem("off", "")
+        for entry in self._entries:
+            if entry.id in self._installed and entry.id != self._running:
+                self.choice.addItem(entry.name, entry.id)
+        self.choice.setCurrentIndex(max(0, self.choice.findData(current)))
+        self.choice.blockSignals(False)
 
     def set_active(self, active: bool, model_id: str = "") -> None:
         """Shows the two columns and chart only while comparing."""

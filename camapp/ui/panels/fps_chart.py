@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
@@ -12,6 +12,8 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 COLOURS = ("#1f77b4", "#d62728")
 #: Seconds of history in the fps chart.
 CHART_SECONDS = 20
+#: The chart's height: enough to read two lines and their scale.
+CHART_HEIGHT = 120
 
 
 class FpsChartView(QWidget):
@@ -23,8 +25,11 @@ class FpsChartView(QWidget):
             deque(maxlen=CHART_SECONDS * 2),
             deque(maxlen=CHART_SECONDS * 2),
         )
-        self.setMinimumHeight(90)
+        self.setMinimumSize(120, CHART_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(300, CHART_HEIGHT)
 
     def add(self, fps_a: float, fps_b: float) -> None:
         """Appends one sample per model (called twice a second)."""

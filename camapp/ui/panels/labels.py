@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PyQt6.QtWidgets import QLabel, QLineEdit, QListWidget, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from camapp.inference.labels import short_label
+
+#: Not a class: 1001-output ImageNet models put it at index 0; it is never an answer.
+NOT_A_CLASS = {"background"}
 
 
 class LabelsPanel(QWidget):
-    """A searchable list of every class the current model knows."""
+    """A searchable list of every class the current model knows.
+
+    Each row reads as the answers do (the first synonym: ``281  tabby``) with the class
+    index of the model's output; the search also finds the other synonyms, which the row's
+    tooltip lists. ``background`` is no class and is not listed.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -24,15 +34,21 @@ class LabelsPanel(QWidget):
         layout.addWidget(self.list)
         self.search.textChanged.connect(self._on_search_text_changed)
         self._labels: tuple[str, ...] = ()
+        self._rows: list[tuple[int, str]] = []  # (output index, full label) of each row
 
     def set_labels(self, labels: Sequence[str]) -> None:
-        """Lists ``labels`` (index and name), keeping the current search."""
+        """Lists ``labels`` (index and name, as answers name them), keeping the search."""
         labels = tuple(labels)
         if labels == self._labels:
             return
         self._labels = labels
+        self._rows = [(i, label) for i, label in enumerate(labels) if label not in NOT_A_CLASS]
         self.list.clear()
-        self.list.addItems([f"{i:4d}  {label}" for i, label in enumerate(labels)])
+        for i, label in self._rows:
+            item = QListWidgetItem(f"{i:4d}  {short_label(label)}")
+            if short_label(label) != label:
+                item.setToolTip(label)
+            self.list.addItem(item)
         self._on_search_text_changed(self.search.text())
 
     def visible_labels(self) -> list[str]:
@@ -43,11 +59,11 @@ class LabelsPanel(QWidget):
     def _on_search_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
         shown = 0
-        for i, label in enumerate(self._labels):
+        for row, (_, label) in enumerate(self._rows):
             hide = bool(needle) and needle not in label.lower()
-            item = self.list.item(i)
-            if item is not None:  # one row per label, added by set_labels
+            item = self.list.item(row)
+            if item is not None:  # one row per class, added by set_labels
                 item.setHidden(hide)
             shown += not hide
-        total = len(self._labels)
+        total = len(self._rows)
         self.count.setText(f"{shown} of {total} classes" if needle else f"{total} classes")

@@ -7,7 +7,12 @@ from PyQt6.QtWidgets import QGridLayout, QLabel, QWidget
 
 
 class RatesPanel(QWidget):
-    """Camera, display and inference frame rates and the median inference time."""
+    """Camera, display and inference frame rates and the median inference time.
+
+    On a still photo (or with nothing open) nothing runs at a rate: the panel says so and
+    shows the last answer's model time instead of a rate that drops to 0 a second after
+    each answer. The last row, "On this device", is the loaded model's measured speed.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,6 +32,12 @@ class RatesPanel(QWidget):
             grid.addWidget(QLabel(text), i // 2, (i % 2) * 2)
             grid.addWidget(value, i // 2, (i % 2) * 2 + 1)
             self._values[key] = value
+        device = QLabel("-")
+        device.setObjectName("rate_device")
+        device.setWordWrap(True)
+        grid.addWidget(QLabel("On this device"), 2, 0)
+        grid.addWidget(device, 2, 1, 1, 3)
+        self._values["device"] = device
 
     def set_rates(self, camera: float, display: float, inference: float, ms: float) -> None:
         """Shows the three rates (frames per second) and the inference time (ms)."""
@@ -35,6 +46,22 @@ class RatesPanel(QWidget):
         self._values["inference"].setText(f"{inference:.1f} fps")
         self._values["ms"].setText(f"{ms:.1f} ms")
 
+    def set_still(self, what: str, last_ms: float | None) -> None:
+        """Nothing runs at a rate: ``what`` (``still photo``, ``no source``) is shown.
+
+        Args:
+            what: What is open, in words.
+            last_ms: The model time of the last answer, if there is one.
+        """
+        self._values["camera"].setText(what)
+        self._values["display"].setText("-")
+        self._values["inference"].setText("on change" if last_ms is not None else "-")
+        self._values["ms"].setText(f"{last_ms:.1f} ms (last)" if last_ms is not None else "-")
+
+    def set_device_speed(self, text: str) -> None:
+        """The loaded model's speed measured here (``12.1 ms per image, up to 83 fps``)."""
+        self._values["device"].setText(text or "-")
+
     def text(self, key: str) -> str:
-        """The text shown for ``camera``, ``display``, ``inference`` or ``ms``."""
+        """The text shown for ``camera``, ``display``, ``inference``, ``ms`` or ``device``."""
         return self._values[key].text()

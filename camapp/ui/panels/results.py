@@ -61,18 +61,26 @@ class ResultsPanel(QWidget):
         self.top_k.valueChanged.connect(self.top_k_changed)
         self.threshold.valueChanged.connect(lambda v: self.threshold_changed.emit(v / 100.0))
 
-    def show_prediction(self, prediction: Prediction) -> None:
-        """Shows the labels, scores and stage timings of ``prediction``."""
+    def show_prediction(self, prediction: Prediction, live: bool = True) -> None:
+        """Shows the labels, scores and stage timings of ``prediction``.
+
+        Args:
+            prediction: The answer.
+            live: Its frame came from a live source (camera, video, stream): the time from
+                capture to answer means something. A still photo's age does not.
+        """
         c = prediction.classification
         rows = list(zip(c.labels, c.scores, strict=True))
         self.heading.setText(f"{c.labels[0]} ({c.scores[0] * 100:.0f}%)" if rows else "not sure")
         self.bars.set_rows(rows, placeholder="nothing above the threshold")
         t = c.timings
-        self.detail.setText(
+        text = (
             f"frame {prediction.frame_id}: preprocess {t.preprocess_ms:.1f} ms, "
-            f"model {t.invoke_ms:.1f} ms, top-k {t.postprocess_ms:.1f} ms, "
-            f"capture to answer {prediction.latency_ms:.0f} ms"
+            f"model {t.invoke_ms:.1f} ms, top-k {t.postprocess_ms:.1f} ms"
         )
+        if live:
+            text += f", capture to answer {prediction.latency_ms:.0f} ms"
+        self.detail.setText(text)
 
     def clear(self, placeholder: str) -> None:
         """Shows no answer, only ``placeholder`` where the bars go."""

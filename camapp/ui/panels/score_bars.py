@@ -5,20 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 
 class ScoreBarsView(QWidget):
-    """Top-k labels, each with a probability bar and a percentage."""
+    """Top-k labels, each with a probability bar and a percentage.
+
+    A label longer than its bar ends in "..." (narrow docks, the compare tab's columns).
+
+    Args:
+        row: Height of one row in pixels (:attr:`ROW`; the compare tab's are smaller).
+    """
 
     ROW = 28
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, row: int = ROW) -> None:
         super().__init__(parent)
+        self.row = row
         self._rows: list[tuple[str, float]] = []
         self._placeholder = "waiting for the first answer..."
-        self.setMinimumHeight(self.ROW * 3)
+        self.setMinimumHeight(self.row * 3)
+        self.setMinimumWidth(120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
     def set_rows(self, rows: Sequence[tuple[str, float]], placeholder: str = "") -> None:
@@ -26,7 +34,7 @@ class ScoreBarsView(QWidget):
         self._rows = list(rows)
         if placeholder:
             self._placeholder = placeholder
-        self.setMinimumHeight(self.ROW * max(3, len(self._rows)) + 4)
+        self.setMinimumHeight(self.row * max(3, len(self._rows)) + 4)
         self.update()
 
     @property
@@ -43,10 +51,12 @@ class ScoreBarsView(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
             return
         width = self.width()
-        pct_width = 52.0
+        bold = QFont(self.font())
+        bold.setBold(True)
+        pct_width = QFontMetricsF(bold).horizontalAdvance("100.0%") + 6
         for i, (label, score) in enumerate(self._rows):
-            top = i * self.ROW + 2
-            track = QRectF(0, top, width - pct_width - 4, self.ROW - 6)
+            top = i * self.row + 2
+            track = QRectF(0, top, width - pct_width - 4, self.row - 6)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.alternateBase())
             painter.drawRoundedRect(track, 4, 4)
@@ -59,13 +69,15 @@ class ScoreBarsView(QWidget):
             font.setBold(i == 0)
             painter.setFont(font)
             painter.setPen(palette.text().color())
-            painter.drawText(
-                track.adjusted(8, 0, -4, 0),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                label,
+            room = track.adjusted(8, 0, -4, 0)
+            shown = QFontMetricsF(font).elidedText(
+                label, Qt.TextElideMode.ElideRight, max(0.0, room.width())
             )
             painter.drawText(
-                QRectF(width - pct_width, top, pct_width, self.ROW - 6),
+                room, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown
+            )
+            painter.drawText(
+                QRectF(width - pct_width, top, pct_width, self.row - 6),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 f"{score * 100:.1f}%",
             )

@@ -24,13 +24,19 @@ from camapp.store.variants import (
 class SettingsPanel(QWidget):
     """Model variant (family, size, width, resolution, quantisation), threads, top-k, mode.
 
-    Every catalog classifier is listed; variants not installed are visible but disabled,
-    with a tooltip saying how to install them. Choosing an installed variant emits
+    Every catalog classifier can be chosen. Choosing an installed variant emits
     :attr:`model_chosen`; the window asks the worker to load it in the background.
+    Choosing one that is not installed (marked "not installed") emits :attr:`entry_viewed`:
+    its card can be read, and a link offers to install it. A line above the choices says
+    which model runs now and how fast it runs here, or why none does.
     """
 
     #: The user chose an installed catalog model (its id).
     model_chosen = pyqtSignal(str)
+    #: The user chose a catalog model that is not installed (its id): show its card.
+    entry_viewed = pyqtSignal(str)
+    #: The user asked to install a catalog model (its id).
+    install_requested = pyqtSignal(str)
     #: Interpreter threads (0: every core).
     threads_changed = pyqtSignal(int)
     #: ``continuous`` or ``click``.
@@ -59,14 +65,25 @@ class SettingsPanel(QWidget):
         for level, name in enumerate(dim.name for dim in self._dims):
             combo = QComboBox()
             combo.setObjectName(f"combo_{name.lower()}")
+            # Long file names must not make the dock (and the window) wider than a small screen.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
             combo.activated.connect(lambda _index, lvl=level: self._on_combo_activated(lvl))
             form.addRow(name, combo)
             self.combos[name] = combo
         layout.addWidget(QLabel("<b>Model</b>"))
+        self.running = QLabel("Running: nothing yet")
+        self.running.setObjectName("runningModel")
+        self.running.setWordWrap(True)
+        self.running.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.running)
         layout.addLayout(form)
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
-        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.hint.linkActivated.connect(self._on_hint_link_activated)
         layout.addWidget(self.hint)
         layout.addWidget(QLabel("<b>Recognition</b>"))
         form2 = QFormLayout()
@@ -102,6 +119,22 @@ class SettingsPanel(QWidget):
         """The catalog id in the File choice (installed or not), ``None`` if empty."""
         combo = self.combos["File"]
         return combo.currentData() if combo.count() else None
+
+    def show_running(self, name: str | None, speed: str = "", failure: str = "") -> None:
+        """Says which model runs now (``None``: none), its speed here, and a failed load.
+
+        Args:
+            name: The running model's name, or ``None`` when no model runs.
+            speed: How fast it runs here (``12.1 ms, 83 fps here``), when measured.
+            failure: Why the model last asked for did not load (shown until the next load).
+        """
+        text = f"Running: <b>{html.escape(name)}</b>" if name else "Running: <b>no model</b>"
+        if speed:
+            text += f"<br>{html.escape(speed)}"
+        if failure:
+            text += f"<br><span style='color:#b00020'>{html.escape(failure)}</span>"
+        if text != self.running.text():
+            self.running.setText(text)
 
     def show_model(self, model_id: str) -> None:
         """Shows ``model_id`` as the current choice (no signal); unknown ids are ignored."""
@@ -150,8 +183,8 @@ class SettingsPanel(QWidget):
                 assert item is not None, "addItem() just added this row"
                 if installed:
                     item.setToolTip(", ".join(e.id for e in installed))
-                else:
-                    item.setEnabled(False)
+                else:  # still a choice: its card can be read
+                    item.setText(f"{item.text()} (not installed)")
                     item.setToolTip(install_hint(group[0].id))
             combo.setCurrentIndex(choice_index(groups, self._installed, dim.key(preferred)))
             combo.setEnabled(combo.count() > 1 or dim.name in ("Family", "File"))
@@ -159,9 +192,14 @@ class SettingsPanel(QWidget):
         selected = self.selected_id
         self._current = next((e for e in self._entries if e.id == selected), None)
         if selected and selected not in self._installed:
-            self.hint.setText(f"<i>{html.escape(install_hint(selected))}</i>")
+            self.hint.setText(
+                "<i>Not installed: its figures are on the Model card.</i> "
+                "<a href='install'>Install...</a>"
+            )
+            self.hint.setToolTip(install_hint(selected))
         else:
             self.hint.setText("")
+            self.hint.setToolTip("")
 
     def _on_combo_activated(self, level: int) -> None:
         # Keep the lower choices of the current model when they exist for the new value.
@@ -175,3 +213,10 @@ class SettingsPanel(QWidget):
         selected = self.selected_id
         if selected and selected in self._installed:
             self.model_chosen.emit(selected)
+        elif selected:
+            self.entry_viewed.emit(selected)
+
+    def _on_hint_link_activated(self, link: str) -> None:
+        selected = self.selected_id
+        if link == "install" and selected:
+            self.install_requested.emit(selected)
