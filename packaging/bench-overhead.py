@@ -110,9 +110,7 @@ def _make_runner(kind: str, model: str, threads: int, frame: Any, roi: tuple[flo
         )
 
         mp_classifier = ImageClassifier.create_from_options(
-            ImageClassifierOptions(
-                base_options=BaseOptions(model_asset_path=model), max_results=5
-            )
+            ImageClassifierOptions(base_options=BaseOptions(model_asset_path=model), max_results=5)
         )
         rgb = frame[:, :, ::-1].copy()
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
@@ -315,16 +313,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirror", default=os.environ.get("CAMAPP_MODEL_MIRROR", DEFAULT_MIRROR))
     parser.add_argument("--image", default=str(DEFAULT_IMAGE), help="photo scaled to 640x480")
-    parser.add_argument("--models", type=lambda s: s.split(","), default=None,
-                        help="subset of the model labels, e.g. 'V3,V1'")
-    parser.add_argument("--threads", type=lambda s: [int(v) for v in s.split(",")],
-                        default=[1, 2], help="thread counts, comma separated (default 1,2)")
+    parser.add_argument(
+        "--models",
+        type=lambda s: s.split(","),
+        default=None,
+        help="subset of the model labels, e.g. 'V3,V1'",
+    )
+    parser.add_argument(
+        "--threads",
+        type=lambda s: [int(v) for v in s.split(",")],
+        default=[1, 2],
+        help="thread counts, comma separated (default 1,2)",
+    )
     parser.add_argument("--rounds", type=int, default=12, help="interleaved rounds (>= 12)")
     parser.add_argument("--seconds", type=float, default=0.4, help="each contender per round")
-    parser.add_argument("--mediapipe", default=None, metavar="PYTHON",
-                        help="python of a venv with mediapipe installed")
-    parser.add_argument("--tasklib", default=None, metavar="PYTHON",
-                        help="python of a venv with tflite-support installed")
+    parser.add_argument(
+        "--mediapipe",
+        default=None,
+        metavar="PYTHON",
+        help="python of a venv with mediapipe installed",
+    )
+    parser.add_argument(
+        "--tasklib",
+        default=None,
+        metavar="PYTHON",
+        help="python of a venv with tflite-support installed",
+    )
     parser.add_argument("--json", default=None, help="also write the rows here")
     # worker mode (internal)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
