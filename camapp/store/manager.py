@@ -505,8 +505,9 @@ def install_summary(results: Sequence[InstallResult], where: str) -> str:
     for r in results:
         if not r.status.ok:
             counts.setdefault(str(r.status), []).append(r.model_id)
+    offline = " (is this computer offline?)" if where.endswith("the web") else ""
     words = {
-        InstallStatus.UNAVAILABLE: f"not available from {where}",
+        InstallStatus.UNAVAILABLE: f"not available from {where}{offline}",
         InstallStatus.UNVERIFIED: "with no known sha256 (not installed unchecked)",
         InstallStatus.CORRUPT: "not matching the catalog's sha256 (nothing installed)",
         InstallStatus.FAILED: "could not be written",
