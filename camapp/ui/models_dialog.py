@@ -102,7 +102,12 @@ class ModelsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("modelsDialog")
         self.setWindowTitle("Models")
-        self.resize(860, 600)
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        # 860 x 600, or the whole screen when it is smaller (an 800 x 480 touch screen).
+        self.resize(
+            min(860, room.width()) if room else 860, min(600, room.height()) if room else 600
+        )
         self.store = store
         self.mirrors = tuple(mirrors)
         self._in_use = in_use
