@@ -29,6 +29,7 @@ from camapp.capture.sources import open_source
 from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
+from camapp.inference.tuning import Tuner, TuningCache, TuningChoice, tuning_key
 from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction, SourceInfo
 from camapp.pipeline.sources import SourceOpener, SourceSwitcher
 from camapp.pipeline.stats import SWAP_HISTORY, SessionStats, SwapRecord, WorkerRecord
@@ -66,6 +67,11 @@ class Session:
         opener: Opens a source spec (tests can slow it down).
         stream_timeout: Seconds a stream URL may take to open or to send its next frame.
         reconnect: Waits between attempts to reopen a lost camera, stream or video file.
+        tune: With ``threads=None`` ("auto"), time every threads x XNNPACK combination of
+            each model once it answers (in the worker's idle time), cache the fastest per
+            device (:mod:`camapp.inference.tuning`) and swap to it; a thread count given
+            wins.
+        tuning_cache: Where tuned choices are kept (default ``$XDG_CACHE_HOME/camapp``).
 
     Example:
         >>> with Session(source="cat.jpg", model="mobilenet_v2_1.0_224_uint8") as session:
@@ -93,6 +99,8 @@ class Session:
         opener: SourceOpener | None = None,
         stream_timeout: float = STREAM_TIMEOUT_S,
         reconnect: Backoff | None = None,
+        tune: bool = False,
+        tuning_cache: TuningCache | None = None,
     ) -> None:
         self.store = store if store is not None else ModelStore(Catalog.load(), models_dir)
         self.started = time.monotonic()
@@ -100,6 +108,9 @@ class Session:
         self._runtime = None if runtime in (None, "", "auto") else runtime
         self._labels = {str(model): labels} if labels and model else {}
         self._threads = threads or None
+        self._tune = tune
+        self._tuning_cache = tuning_cache
+        self._tuned: dict[str, TuningChoice] = {}
         self._top_k = max(1, int(top_k))
         self._threshold = float(threshold)
         self._mode = Mode.parse(mode)
@@ -213,13 +224,49 @@ class Session:
     # -- models ---------------------------------------------------------------------------
     def options_for(self, spec: str, threads: int | None) -> ClassifierOptions:
         """Classifier options for a model spec with this session's runtime choices."""
-        return self.store.options_for(
+        tuned = self._tuned.get(spec) if self._threads is None else None
+        options = self.store.options_for(
             spec,
             labels=self._labels.get(spec),
             num_threads=threads or None,
-            use_xnnpack=self._xnnpack,
+            use_xnnpack=self._xnnpack and (tuned is None or tuned.xnnpack),
             runtime=self._runtime,
         )
+        if tuned is None:
+            return options
+        notes = (*options.extra.get("notes", ()), f"tuned here: {tuned.describe()}")
+        return replace(options, extra={**options.extra, "notes": notes})
+
+    def tuned(self, spec: str) -> TuningChoice | None:
+        """The fastest threads x XNNPACK of a model on this device, once known."""
+        return self._tuned.get(str(spec))
+
+    def _tuner_for(self, spec: str) -> Tuner | None:
+        """On the inference thread, after a model's first answers: tune it unless known."""
+        if not self._tune or self._threads is not None or self.compare_worker is not None:
+            return None
+        if spec in self._tuned:
+            return None
+        options = self.options_for(spec, None)  # a spec it cannot resolve is not tuned
+        if self._tuning_cache is None:
+            self._tuning_cache = TuningCache()
+        key = tuning_key(options)
+        cached = self._tuning_cache.get(key)
+        if cached is not None:
+            self._on_tuned(spec, cached, store=False)
+            return None
+        return Tuner(options, key=key)
+
+    def _on_tuned(self, spec: str, choice: TuningChoice, store: bool = True) -> None:
+        """Keeps the choice and, still on "auto" with this model, swaps to it."""
+        if store and self._tuning_cache is not None:
+            self._tuning_cache.put(choice)
+        self._tuned[spec] = choice
+        log.info("tuned %s: %s", spec, choice.describe())
+        info = self.model_info
+        if self._closed or self._threads is not None or info is None or info.spec != spec:
+            return
+        self.request_model(spec)  # a normal model request, now with the tuned path
 
     def request_model(self, spec: str, threads: int | None = None) -> None:
         """Loads ``spec`` in the background; the current model keeps answering meanwhile.
@@ -233,6 +280,8 @@ class Session:
         spec = str(spec)
         if threads is None and self.compare_worker is not None:
             threads = self.compare_threads()[0]
+        if threads is None and self._threads is None and spec in self._tuned:
+            threads = self._tuned[spec].threads
         with self._lock:
             self._swaps.append(SwapRecord(spec, time.monotonic()))
         self.worker.request_model(spec, threads if threads is not None else self._threads)
@@ -484,6 +533,8 @@ class Session:
             tag=tag,
             synchronous=self._synchronous,
             create=self.teach.factory(tag),
+            tuner_for=None if tag else self._tuner_for,
+            on_tuned=None if tag else self._on_tuned,
         )
 
     def _on_prediction(self, prediction: Prediction) -> None:

@@ -11,6 +11,7 @@ photo, answered once, still says how fast the model runs on this device.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time
@@ -25,7 +26,10 @@ from camapp.base.types import Mode
 from camapp.capture.frames import Frame, FrameSource, LatestSlot
 from camapp.inference.classifier import Classifier
 from camapp.inference.options import ClassifierOptions
+from camapp.inference.tuning import Tuner, TuningChoice
 from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ class SpeedMeasurement:
 OptionsFactory = Callable[[str, "int | None"], ClassifierOptions]
 #: Builds the classifier for a model spec and thread count (the session's teach mode).
 ClassifierFactory = Callable[[str, "int | None"], Classifier]
+#: After the speed measurement: a tuner for the model spec, or None for no tuning.
+TunerFactory = Callable[[str], "Tuner | None"]
+#: Told the tuned choice of a model spec (on the inference thread).
+TunedCallback = Callable[[str, TuningChoice], None]
 
 
 class InferenceWorker:
@@ -90,6 +98,9 @@ class InferenceWorker:
             ready to swap in when the call returns.
         create: Builds the classifier of a spec (default: ``Classifier.create`` of
             ``options_for``); it runs on the loader thread.
+        tuner_for: After the speed measurement of a new model, gives a
+            :class:`~camapp.inference.tuning.Tuner` to step through in idle time (or None).
+        on_tuned: Receives the tuner's choice (on the inference thread).
     """
 
     def __init__(
@@ -105,6 +116,8 @@ class InferenceWorker:
         tag: str = "",
         synchronous: bool = False,
         create: ClassifierFactory | None = None,
+        tuner_for: TunerFactory | None = None,
+        on_tuned: TunedCallback | None = None,
     ) -> None:
         self.source = source
         self.listener: Listener = listener if listener is not None else NullListener()
@@ -138,6 +151,9 @@ class InferenceWorker:
         self._speed_samples: list[float] | None = None  # invoke ms since the last swap
         #: The loaded model's speed here, once measured (read from any thread).
         self.measured: SpeedMeasurement | None = None
+        self._tuner_for = tuner_for
+        self._on_tuned = on_tuned
+        self._tuning: tuple[str, Tuner] | None = None  # stepped when idle, after measuring
         #: Compare mode: every classified frame is handed on here, so a second worker
         #: classifies exactly the frames this one did (see :class:`RelaySource`).
         self.relay: LatestSlot | None = None
@@ -164,6 +180,7 @@ class InferenceWorker:
             self._loading = None
         if pending is not None:
             pending.classifier.close()
+        self._stop_tuning()
         if self._classifier is not None:
             self._classifier.close()
             self._classifier = None
@@ -315,6 +332,7 @@ class InferenceWorker:
         self.meter = RateMeter()
         self.measured = None
         self._speed_samples = []
+        self._stop_tuning()
         with self._lock:
             self._dirty = True
             if self._loading and self._loading[0] is loaded.token:
@@ -414,8 +432,10 @@ class InferenceWorker:
     def _measure_step(self) -> bool:
         """Times one invoke of a model not measured yet; False when there is none to do."""
         classifier = self._classifier
-        if classifier is None or self._speed_samples is None:
+        if classifier is None:
             return False
+        if self._speed_samples is None:
+            return self._tune_step()
         started = time.perf_counter()
         try:
             classifier.invoke()  # on whatever input it holds: the time does not depend on it
@@ -442,6 +462,43 @@ class InferenceWorker:
                 statistics.median(timed),
                 len(timed),
             )
+            self._start_tuning()
+
+    # -- tuning (threads x XNNPACK), one invoke per idle pass -----------------------------
+    def _start_tuning(self) -> None:
+        if self._tuner_for is None or self._tuning is not None:
+            return
+        spec = self._model_spec
+        try:
+            tuner = self._tuner_for(spec)
+        except Exception as exc:  # noqa: BLE001 - no tuning; the answers go on
+            log.info("cannot tune %s: %s", spec, exc)
+            return
+        if tuner is not None:
+            self._tuning = (spec, tuner)
+
+    def _stop_tuning(self) -> None:
+        tuning, self._tuning = self._tuning, None
+        if tuning is not None:
+            tuning[1].close()
+
+    def _tune_step(self) -> bool:
+        """One step of the running tuner; False when there is none."""
+        if self._tuning is None:
+            return False
+        spec, tuner = self._tuning
+        try:
+            more = tuner.step()
+        except Exception as exc:  # noqa: BLE001 - no tuning; the answers go on
+            log.info("tuning %s failed: %s", spec, exc)
+            self._stop_tuning()
+            return False
+        if not more:
+            self._tuning = None
+            if tuner.result is not None and self._on_tuned is not None:
+                self._on_tuned(spec, tuner.result)
+        self._wake.set()
+        return True
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Waits until the worker has looked for work after this call and found none.
