@@ -14,6 +14,7 @@ from camapp.base.progress import draw_bar
 from camapp.bench.chart import plot_results, require_matplotlib
 from camapp.bench.measure import (
     DEFAULT_DURATION,
+    DEFAULT_E2E_SECONDS,
     DEFAULT_ROUNDS,
     DEFAULT_WARMUP,
     BenchOptions,
@@ -63,8 +64,22 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_DURATION,
         metavar="SECONDS",
-        help="measuring time per model and runtime, split over the invoke and "
-        f"pipeline phases and the rounds (default {DEFAULT_DURATION:g})",
+        help="invoke-only measuring time per model and runtime, split over the rounds "
+        f"(default {DEFAULT_DURATION:g})",
+    )
+    parser.add_argument(
+        "--e2e-seconds",
+        type=float,
+        default=DEFAULT_E2E_SECONDS,
+        metavar="SECONDS",
+        help="end-to-end pipeline time per model and runtime, split over the rounds "
+        f"(default {DEFAULT_E2E_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="time every thread count x XNNPACK on/off per model, print the grid and "
+        "cache the fastest (what the app uses with threads 'auto')",
     )
     parser.add_argument(
         "--rounds",
@@ -187,12 +202,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.runtimes
         else [args.runtime or os.environ.get("CAMAPP_RUNTIME") or "auto"]
     )
+    if args.tune:
+        return _cmd_tune(store, select_models(store, args, warn))
     options = BenchOptions(
         specs=tuple(select_models(store, args, warn)),
         runtimes=tuple(runtimes),
         source=args.source,
         threads=args.threads,
         duration=args.duration,
+        e2e_seconds=args.e2e_seconds,
         rounds=args.rounds,
         warmup=args.warmup,
         use_xnnpack=not args.no_xnnpack,
@@ -211,6 +229,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     written = [p for p in (args.json, args.csv, args.plot) if p]
     if written:
         log.info("wrote %s", ", ".join(written))
+    return 0
+
+
+def _cmd_tune(store: ModelStore, specs: list[str]) -> int:
+    """``camapp bench --tune``: the threads x XNNPACK grid of each model, fastest marked."""
+    from camapp.inference.tuning import TuningCache, tune
+
+    cache = TuningCache()
+    for spec in specs:
+        choice = tune(store.options_for(spec), cache, refresh=True)
+        print(f"{spec}: {choice.describe()}")
+        best = choice.best
+        for timing in sorted(choice.grid, key=lambda t: (t.threads, not t.xnnpack)):
+            mark = "  <- fastest" if timing == best else ""
+            print(f"  {timing.describe():<34} ({timing.runs} invokes){mark}")
+    log.info("cached in %s", cache.path)
     return 0
 
 

@@ -132,8 +132,9 @@ def format_table(report: BenchReport) -> str:
         )
     lines.append(
         "invoke: interpreter only, after the app's preprocessing; e2e: capture thread + "
-        "latest-frame slot + worker at full speed; overhead = e2e ms per frame / invoke p50 "
-        "(ideal 1.00); CPU over the e2e phase (100 = one core); Pixel1: published phone latency."
+        "latest-frame slot + worker at full speed, no window; overhead = e2e ms per frame / "
+        "invoke p50 in the same phase (ideal 1.00); CPU of that GUI-less pipeline (100 = one "
+        "core); Pixel1: published phone latency."
     )
     return "\n".join(lines)
 
