@@ -278,8 +278,9 @@ def card_figures(
 ) -> list[CardFigure]:
     """The figures of ``entry`` in the order the card comparison lists them.
 
-    Published figures come from the catalog; the size from the files on disk (else the
-    catalog); the measured time only from this device (``None``: not measured here).
+    Top-1, top-5, multiply-adds, parameters and phone latencies are as published (the
+    catalog); the size from the files on disk (else the catalog); the measured time only
+    from this device (``None``: not measured here).
 
     Args:
         entry: A catalog entry, installed or not.
@@ -291,8 +292,8 @@ def card_figures(
     pub = entry.published
     size = file_bytes if file_bytes is not None else catalog_bytes(entry)
     rows = [
-        CardFigure("Published top-1", figure_text(pub.top1, " %"), pub.top1, "higher"),
-        CardFigure("Published top-5", figure_text(pub.top5, " %"), pub.top5, "higher"),
+        CardFigure("Top-1", figure_text(pub.top1, " %"), pub.top1, "higher"),
+        CardFigure("Top-5", figure_text(pub.top5, " %"), pub.top5, "higher"),
         CardFigure("Multiply-adds", figure_text(pub.macs_m, " M", 0), pub.macs_m, "lower"),
         CardFigure("Parameters", figure_text(pub.params_m, " M"), pub.params_m, "lower"),
         CardFigure(
@@ -304,7 +305,7 @@ def card_figures(
     ]
     for phone in phones:
         ms = pub.latency_ms.get(phone)
-        name = f"{phone.replace('pixel', 'Pixel ')} latency (published)"
+        name = f"{phone.replace('pixel', 'Pixel ')} latency"
         rows.append(CardFigure(name, figure_text(ms, " ms"), ms, "lower"))
     if measured_ms:
         here = f"{measured_ms:.1f} ms ({1000.0 / measured_ms:.0f} fps)"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QGuiApplication
 from PyQt6.QtWidgets import QDialog, QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from camapp.inference.runtime import default_threads
 from camapp.pipeline.events import ModelInfo, Prediction
 from camapp.pipeline.session import Session
+from camapp.pipeline.worker import InferenceWorker
 from camapp.store.catalog import ModelEntry
 from camapp.store.variants import counterpart, install_command
 from camapp.ui.panels import (
@@ -23,8 +24,9 @@ from camapp.ui.panels import (
     file_size,
 )
 from camapp.ui.panels.card_compare import CardCompareView
+from camapp.ui.panels.fps_chart import CHART_SECONDS
 from camapp.ui.panels.teach import TeachPanel
-from camapp.ui.run_stats import RunRecorder
+from camapp.ui.run_stats import ModelSpeed, RunRecorder
 from camapp.ui.teach_controller import TeachUiController
 
 #: Dock key, title; tabbed in pairs as listed in :meth:`SidePanels._dock`.
@@ -95,7 +97,8 @@ class SidePanels:
             max_threads=default_threads(),
         )
         self.settings.model_chosen.connect(on_model_chosen)
-        self.settings.entry_viewed.connect(self.view_entry)
+        self.settings.entry_viewed.connect(lambda model_id: self.view_entry(model_id, False))
+        self.settings.card_requested.connect(self.view_entry)
         self.settings.install_requested.connect(self.install)
         self.settings.threads_changed.connect(self._on_settings_threads_changed)
         self.settings.mode_changed.connect(on_mode_changed)
@@ -110,7 +113,7 @@ class SidePanels:
         self.card_tabs.setObjectName("cardTabs")
         self.card_tabs.setDocumentMode(True)
         self.card_tabs.addTab(self.model_card, "Card")
-        self.card_tabs.addTab(self.card_compare, "Compare cards")
+        self.card_tabs.addTab(self.card_compare, "Compare cards")  # the table scrolls
         self.card_tabs.currentChanged.connect(lambda _index: self._refresh_card_compare())
         self.labels = LabelsPanel()
         self.teach_panel = TeachPanel()
@@ -240,17 +243,38 @@ class SidePanels:
                     self._refresh_card_compare()
         second = self.session.compare_worker
         if second is not None:
+            self._show_compare_rates(rates, speed, still is not None, second)
+
+    def _show_compare_rates(
+        self, rates: dict[str, float], speed: ModelSpeed, still: bool, second: InferenceWorker
+    ) -> None:
+        """Both models' speed: live rates, or on a still photo what each could do here."""
+        chart = self.compare.chart
+        if not still:
             b = second.stats()
-            first_ms = rates["inference_ms"] or speed.ms
-            measured = second.measured
-            second_ms = b["inference_ms"] or (measured.median_ms if measured else 0.0)
-            self.compare.set_speed(0, rates["inference_fps"], first_ms)
-            self.compare.set_speed(1, b["inference_fps"], second_ms)
-            self.compare.chart.add(rates["inference_fps"], b["inference_fps"])
+            self.compare.set_speed(0, rates["inference_fps"], rates["inference_ms"])
+            self.compare.set_speed(1, b["inference_fps"], b["inference_ms"])
+            chart.caption = f"inference fps, last {CHART_SECONDS} s"
+            chart.add(rates["inference_fps"], b["inference_fps"])
+            return
+        measured = second.measured
+        info = self.session.compare_info
+        if measured is None or info is None or measured.generation != info.generation:
+            measured = None
+        second_ms, second_fps = (measured.median_ms, measured.fps) if measured else (0.0, 0.0)
+        self.compare.set_speed(0, speed.fps, speed.ms, possible=True)
+        self.compare.set_speed(1, second_fps, second_ms, possible=True)
+        chart.caption = f"fps possible here (a still photo), last {CHART_SECONDS} s"
+        chart.add(speed.fps, second_fps)
 
     # -- model cards --------------------------------------------------------------------------
-    def view_entry(self, model_id: str) -> None:
-        """Shows the card of catalog entry ``model_id`` (installed or not) in the card tab."""
+    def view_entry(self, model_id: str, raise_card: bool = True) -> None:
+        """Shows the card of catalog entry ``model_id`` (installed or not) in the card tab.
+
+        Args:
+            model_id: A catalog id.
+            raise_card: Bring the Model card dock to the front.
+        """
         entry = self.entry(model_id)
         if entry is None:
             return
@@ -262,8 +286,9 @@ class SidePanels:
             self.measured.get(entry.id),
         )
         self.card_tabs.setCurrentWidget(self.model_card)
-        self.docks["model_card"].show()
-        self.docks["model_card"].raise_()
+        if raise_card:
+            self.docks["model_card"].show()
+            self.docks["model_card"].raise_()
 
     def _show_running_card(self) -> None:
         info = self.session.model_info
@@ -345,9 +370,19 @@ class SidePanels:
         dock = self.docks["compare"]
         dock.show()
         dock.raise_()
-        # Room for both columns and the chart: most of the dock column's height.
-        height = int(self.window.height() * COMPARE_SHARE)
-        self.window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, self._make_room_for_compare)  # once laid out, so the size holds
+
+    def _make_room_for_compare(self) -> None:
+        """Most of the dock column's height for both columns and the chart."""
+        height = self.window.height()
+        below = next((d for d in self._lower_docks() if not d.visibleRegion().isEmpty()), None)
+        docks = [self.docks["compare"]] + ([below] if below is not None else [])
+        shares = [COMPARE_SHARE, 1.0 - COMPARE_SHARE][: len(docks)]
+        # Both sizes at once: one alone is spread over the column by Qt and barely moves.
+        self.window.resizeDocks(docks, [int(height * s) for s in shares], Qt.Orientation.Vertical)
+
+    def _lower_docks(self) -> list[QDockWidget]:
+        return [self.docks[key] for key in ("settings", "model_card", "labels")]
 
     def compare_stopped(self) -> None:
         self.compare.set_active(False)

@@ -8,6 +8,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,17 +22,29 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.store.catalog import ModelEntry
-from camapp.store.variants import best_in_row, card_figures, classifiers
+from camapp.store.variants import (
+    best_in_row,
+    card_figures,
+    classifiers,
+    family_text,
+    width_text,
+)
 
 #: How many variants the comparison shows at most (and at first).
 MOST, FIRST = 4, 2
 
 
+def short_name(entry: ModelEntry, separator: str = " ") -> str:
+    """``V3 large 1.0 224 uint8``: family and size, then width, resolution and quantisation."""
+    first = " ".join(p for p in (family_text(entry.family), entry.size or "") if p)
+    width = width_text(entry.width_multiplier) if entry.width_multiplier else ""
+    rest = " ".join(p for p in (width, str(entry.resolution or ""), entry.quantization) if p)
+    return f"{first}{separator}{rest}" if rest else first
+
+
 def column_title(entry: ModelEntry) -> str:
     """``V3 large`` over ``1.0 224 uint8``: a variant's name in two short lines."""
-    words = entry.variant.split()
-    split = 2 if len(words) > 3 and words[1] in ("small", "large") else 1
-    return " ".join(words[:split]) + "\n" + " ".join(words[split:])
+    return short_name(entry, "\n")
 
 
 class CardCompareView(QWidget):
@@ -58,29 +71,33 @@ class CardCompareView(QWidget):
         self._measured: Mapping[str, float] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        intro = QLabel("Published figures side by side, and the time measured on this device.")
+        intro = QLabel("Published figures (ImageNet top-1, phone latency) and the time here")
         intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self._picks_layout = QVBoxLayout()
-        self._picks_layout.setSpacing(2)
-        layout.addLayout(self._picks_layout)
-        self.add_button = QPushButton("+ Another variant")
+        intro.setStyleSheet("color: gray")
+        self.add_button = QPushButton("+ Variant")
+        self.add_button.setToolTip(f"Compare up to {MOST} variants")
         self.add_button.clicked.connect(self._on_add_clicked)
         row = QHBoxLayout()
+        row.addWidget(intro, 1)
         row.addWidget(self.add_button)
-        row.addStretch(1)
         layout.addLayout(row)
+        self._picks_layout = QGridLayout()  # two choices a row
+        self._picks_layout.setSpacing(4)
+        layout.addLayout(self._picks_layout)
         self.table = QTableWidget()
         self.table.setObjectName("cardTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.table.setMinimumHeight(120)
+        self.table.setMinimumHeight(80)
         header = self.table.horizontalHeader()
         assert header is not None
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        rows = self.table.verticalHeader()
+        assert rows is not None
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
         self.picks: list[QComboBox] = []
         for _ in range(FIRST):
@@ -136,9 +153,10 @@ class CardCompareView(QWidget):
     def _add_pick(self) -> None:
         combo = QComboBox()
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(14)
-        for entry in self._entries:
-            combo.addItem(entry.name, entry.id)
+        combo.setMinimumContentsLength(8)
+        for index, entry in enumerate(self._entries):
+            combo.addItem(short_name(entry), entry.id)
+            combo.setItemData(index, entry.name, Qt.ItemDataRole.ToolTipRole)
         taken = set(self.chosen())
         free = next((i for i, e in enumerate(self._entries) if e.id not in taken), 0)
         combo.setCurrentIndex(free)
@@ -152,8 +170,8 @@ class CardCompareView(QWidget):
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(combo, 1)
         line.addWidget(remove)
-        self._picks_layout.addWidget(row)
         self.picks.append(combo)
+        self._place_picks()
         self._update_buttons()
 
     def _remove_pick(self, combo: QComboBox) -> None:
@@ -162,9 +180,18 @@ class CardCompareView(QWidget):
         self.picks.remove(combo)
         row = combo.parentWidget()
         if row is not None:
+            self._picks_layout.removeWidget(row)
             row.setParent(None)
             row.deleteLater()
+        self._place_picks()
         self._update_buttons()
+
+    def _place_picks(self) -> None:
+        """Lays the choices out two a row, in column order."""
+        for i, combo in enumerate(self.picks):
+            row = combo.parentWidget()  # the choice with its remove button
+            if row is not None:
+                self._picks_layout.addWidget(row, i // 2, i % 2)
 
     def _update_buttons(self) -> None:
         self.add_button.setEnabled(len(self.picks) < MOST)
@@ -209,8 +236,15 @@ class CardCompareView(QWidget):
         table.setHorizontalHeaderLabels([column_title(e) for e in entries])
         if not columns:
             return
-        table.setVerticalHeaderLabels([figure.name for figure in columns[0]])
-        for row in range(len(columns[0])):
+        # A figure nobody published (top-5 of V3) says nothing here: its row is left out.
+        shown = [
+            row
+            for row in range(len(columns[0]))
+            if any(column[row].text != "not published" for column in columns)
+        ]
+        table.setRowCount(len(shown))
+        table.setVerticalHeaderLabels([columns[0][row].name for row in shown])
+        for at, row in enumerate(shown):
             figures = [column[row] for column in columns]
             best = best_in_row([f.value for f in figures], figures[0].better)
             for col, figure in enumerate(figures):
@@ -220,5 +254,5 @@ class CardCompareView(QWidget):
                     font = QFont(item.font())
                     font.setBold(True)
                     item.setFont(font)
-                table.setItem(row, col, item)
+                table.setItem(at, col, item)
         table.resizeRowsToContents()

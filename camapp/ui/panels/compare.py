@@ -136,6 +136,17 @@ class ComparePanel(QWidget):
             list(zip(c.labels, c.scores)), placeholder="nothing above the threshold"
         )
 
-    def set_speed(self, column: int, fps: float, ms: float) -> None:
-        """Shows the inference time (ms) and rate (fps) of ``column``'s model."""
-        self.columns[column].speed.setText(f"{ms:.1f} ms, {fps:.1f} fps")
+    def set_speed(self, column: int, fps: float, ms: float, possible: bool = False) -> None:
+        """Shows the inference time (ms) and rate (fps) of ``column``'s model.
+
+        Args:
+            column: 0 for the current model, 1 for the compared one.
+            fps: The rate measured live, or (``possible``) what its measured time allows.
+            ms: Median time of one invoke (0: not measured yet).
+            possible: A still photo: nothing runs at a rate, ``fps`` is what could.
+        """
+        if possible:
+            text = f"{ms:.1f} ms, {fps:.0f} fps possible here" if ms > 0 else "measuring..."
+        else:
+            text = f"{ms:.1f} ms, {fps:.1f} fps"
+        self.columns[column].speed.setText(text)

@@ -26,6 +26,8 @@ class FpsChartView(QWidget):
             deque(maxlen=CHART_SECONDS * 2),
         )
         self.setMinimumSize(120, CHART_HEIGHT)
+        #: What the lines are, written under them.
+        self.caption = f"inference fps, last {CHART_SECONDS} s"
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -59,7 +61,7 @@ class FpsChartView(QWidget):
         painter.drawText(
             QRectF(area.left(), area.bottom() + 2, area.width(), 14),
             Qt.AlignmentFlag.AlignCenter,
-            f"inference fps, last {CHART_SECONDS} s",
+            self.caption,
         )
         step = area.width() / max(1, (self.series[0].maxlen or 2) - 1)
         for colour, values in zip(COLOURS, self.series):

@@ -134,7 +134,7 @@ class ModelCardPanel(QScrollArea):
             how: How it was measured (``median of 5 invokes``).
         """
         text = f"<b>{ms:.1f} ms</b> per image, {fps:.0f} fps ({how})" if ms > 0 else ""
-        if text != self._speed:
+        if self._info is not None and text != self._speed:  # only on the running model's card
             self._speed = text
             self._render()
 

@@ -29,14 +29,16 @@ class RatesPanel(QWidget):
             value = QLabel("-")
             value.setObjectName(f"rate_{key}")
             value.setAlignment(Qt.AlignmentFlag.AlignRight)
-            grid.addWidget(QLabel(text), i // 2, (i % 2) * 2)
-            grid.addWidget(value, i // 2, (i % 2) * 2 + 1)
+            grid.addWidget(QLabel(text), i, 0)  # one pair a row: a narrow dock needs no scroll
+            grid.addWidget(value, i, 1)
             self._values[key] = value
         device = QLabel("-")
         device.setObjectName("rate_device")
         device.setWordWrap(True)
-        grid.addWidget(QLabel("On this device"), 2, 0)
-        grid.addWidget(device, 2, 1, 1, 3)
+        device.setAlignment(Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(QLabel("On this device"), len(names), 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(device, len(names), 1)
+        grid.setColumnStretch(1, 1)
         self._values["device"] = device
 
     def set_rates(self, camera: float, display: float, inference: float, ms: float) -> None:

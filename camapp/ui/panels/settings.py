@@ -33,8 +33,10 @@ class SettingsPanel(QWidget):
 
     #: The user chose an installed catalog model (its id).
     model_chosen = pyqtSignal(str)
-    #: The user chose a catalog model that is not installed (its id): show its card.
+    #: The user chose a catalog model that is not installed (its id): its card is to read.
     entry_viewed = pyqtSignal(str)
+    #: The user asked to see that card now (its id).
+    card_requested = pyqtSignal(str)
     #: The user asked to install a catalog model (its id).
     install_requested = pyqtSignal(str)
     #: Interpreter threads (0: every core).
@@ -171,7 +173,10 @@ class SettingsPanel(QWidget):
         for lvl in range(level, len(self._dims)):
             dim = self._dims[lvl]
             combo = self.combos[dim.name]
-            groups = grouped(self._candidates(lvl), dim)
+            candidates = self._candidates(lvl)
+            groups = grouped(candidates, dim)
+            # "not installed" once, on the broadest choice it applies to, not on every level.
+            marked = any(e.id in self._installed for e in candidates)
             combo.blockSignals(True)
             combo.clear()
             model = combo.model()
@@ -184,7 +189,8 @@ class SettingsPanel(QWidget):
                 if installed:
                     item.setToolTip(", ".join(e.id for e in installed))
                 else:  # still a choice: its card can be read
-                    item.setText(f"{item.text()} (not installed)")
+                    if marked:
+                        item.setText(f"{item.text()} (not installed)")
                     item.setToolTip(install_hint(group[0].id))
             combo.setCurrentIndex(choice_index(groups, self._installed, dim.key(preferred)))
             combo.setEnabled(combo.count() > 1 or dim.name in ("Family", "File"))
@@ -193,8 +199,8 @@ class SettingsPanel(QWidget):
         self._current = next((e for e in self._entries if e.id == selected), None)
         if selected and selected not in self._installed:
             self.hint.setText(
-                "<i>Not installed: its figures are on the Model card.</i> "
-                "<a href='install'>Install...</a>"
+                "<i>Not installed.</i> <a href='card'>Read its card</a> or "
+                "<a href='install'>install it...</a>"
             )
             self.hint.setToolTip(install_hint(selected))
         else:
@@ -220,3 +226,5 @@ class SettingsPanel(QWidget):
         selected = self.selected_id
         if link == "install" and selected:
             self.install_requested.emit(selected)
+        elif link == "card" and selected:
+            self.card_requested.emit(selected)
