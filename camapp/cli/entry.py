@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Sequence
 
 from camapp.base.errors import CamappError
@@ -43,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log.error("interrupted")
         return INTERRUPTED
+    except BrokenPipeError:  # `camapp models list | head`: the reader has what it wanted
+        _silence_stdout()
+        return OK
     except Stopped as exc:
         log.error("stopped by %s", exc)
         return 128 + exc.signum
@@ -50,6 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("unexpected error:", exc_info=True)
         log.error("%s: %s (run with -v for details)", type(exc).__name__, exc)
         return FAILURE
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null, so Python's flush at exit does not fail on the pipe too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _status(exc: SystemExit) -> int:
