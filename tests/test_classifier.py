@@ -275,3 +275,30 @@ def test_xnnpack_failure_retries_without_it_and_says_so(store, load_image, monke
         assert any("running without it" in note for note in classifier.notes)
         result = classifier.classify(load_image("parrot.jpg"), EVAL_CROP, top_k=1)
     assert result.labels == ("macaw",)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "mobilenet_v2_1.0_224_uint8",
+        "mobilenet_v3_small_1.0_224_uint8",
+        "mobilenet_v1_0.25_128_uint8",
+        "mobilenet_v2_1.0_224_uint8_tf2ptq",
+    ],
+)
+@pytest.mark.parametrize("photo", ["cat.bmp", "parrot.jpg", "sunflower.bmp"])
+def test_top_k_on_the_raw_quantised_output_matches_the_float_path(store, load_image, model, photo):
+    """Ranking the raw integers and dequantising only the winners gives the float answer."""
+    with Classifier.create(store.options_for(model)) as classifier:
+        classifier.preprocess(load_image(photo))
+        classifier.invoke()
+        background = (0,) if classifier.labels[:1] == ["background"] else ()
+        scale = classifier._out_scale
+        for k, threshold in ((5, 0.0), (10, 0.0), (3, 0.05), (1001, 0.0)):
+            raw_indices, raw_scores = classifier.postprocess(k, threshold)
+            floats = classifier.scores().copy()
+            indices, scores = top_k_indices(floats, k, threshold, skip=background)
+            assert raw_indices == indices
+            assert raw_scores == pytest.approx(scores, abs=scale)
+            assert raw_indices and not set(raw_indices) & set(background)
+            assert not classifier.applies_softmax  # the raw path ran

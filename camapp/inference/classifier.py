@@ -305,9 +305,22 @@ class Classifier:
         return features
 
     def postprocess(self, top_k: int = 5, threshold: float = 0.0) -> tuple[list[int], list[float]]:
-        """Top-k class indices and scores (highest first) above ``threshold``."""
+        """Top-k class indices and scores (highest first) above ``threshold``.
+
+        A quantised output that needs no softmax is ranked as it is (dequantising is
+        monotonic: a positive scale keeps the order and the ties), and only the winners are
+        dequantised; :func:`top_k_indices`' rules (ties, zero scores, background) hold.
+        """
         background = (0,) if self.labels[:1] == ["background"] else ()
-        return top_k_indices(self.scores(), top_k, threshold, skip=background)
+        if self._out_dtype == np.float32 or self.applies_softmax or self._out_scale <= 0:
+            return top_k_indices(self.scores(), top_k, threshold, skip=background)
+        last = self._stages[-1]
+        raw = last.interpreter.get_tensor(last.output["index"]).reshape(-1)
+        # Zero score <=> raw == zero point; below threshold <=> raw < the threshold's level.
+        zero, scale = self._out_zero, self._out_scale
+        floor = max(zero + 1, int(np.ceil(threshold / scale + zero - 1e-6)))
+        indices, _ = top_k_indices(raw, top_k, float(floor), skip=background, raw=True)
+        return indices, [float(np.float32(int(raw[i]) - zero) * np.float32(scale)) for i in indices]
 
     def classify(
         self,
@@ -342,7 +355,11 @@ class Classifier:
 
 # -- pure helpers -------------------------------------------------------------------------
 def top_k_indices(
-    scores: np.ndarray, k: int, threshold: float = 0.0, skip: Sequence[int] = ()
+    scores: np.ndarray,
+    k: int,
+    threshold: float = 0.0,
+    skip: Sequence[int] = (),
+    raw: bool = False,
 ) -> tuple[list[int], list[float]]:
     """Indices and values of the ``k`` largest scores, highest first, at least ``threshold``.
 
@@ -350,18 +367,26 @@ def top_k_indices(
     k-th place (the lowest indices of a tie are the ones kept). A score of 0 is never
     returned (a class the model gives nothing is no answer), nor an index in ``skip``
     (``background`` of 1001-output ImageNet models).
+
+    With ``raw``, ``scores`` are quantised integers and ``threshold`` the lowest integer
+    kept (the caller has made it above the zero point): the rank is the same, nothing is
+    converted to float.
     """
     flat = np.asarray(scores).reshape(-1)
     if skip:
         flat = flat.copy()
-        flat[list(skip)] = -np.inf
+        flat[list(skip)] = np.iinfo(flat.dtype).min if raw else -np.inf
     k = max(1, min(int(k), flat.size))
     kth = np.partition(flat, flat.size - k)[flat.size - k]  # the k-th largest score
     above = np.flatnonzero(flat > kth)
     tied = np.flatnonzero(flat == kth)[: k - above.size]
     chosen = np.concatenate([above, tied])
-    order = chosen[np.lexsort((chosen, -flat[chosen]))]  # score down, then index up
-    kept = [int(i) for i in order if flat[i] >= threshold and flat[i] > 0]
+    keys = flat[chosen].astype(np.float64)  # exact for every input; no unsigned wrap-around
+    order = chosen[np.lexsort((chosen, -keys))]  # score down, then index up
+    if raw:
+        kept = [int(i) for i in order if flat[i] >= threshold]
+    else:
+        kept = [int(i) for i in order if flat[i] >= threshold and flat[i] > 0]
     return kept, [float(flat[i]) for i in kept]
 
 
