@@ -262,3 +262,14 @@ def test_results_and_the_label_list_name_classes_alike_and_list_no_background(qt
     for category in window.last_prediction.categories:
         assert f"{category.index:4d}  {category.label}" in rows  # the same name and index
     assert {label for label, _ in window.results.bars.rows} <= names
+
+
+def test_compare_mode_from_the_settings_shows_in_the_compare_tab(qtbot, open_window):
+    window = open_window(str(IMAGES / "cat.bmp"), model=V3, compare=V2)
+    qtbot.waitUntil(lambda: window.compare_info is not None, timeout=WAIT)
+    panel = window.compare_panel
+    qtbot.waitUntil(lambda: panel.active, timeout=WAIT)
+    assert panel.choice.currentData() == V2
+    assert panel.columns[1].isVisibleTo(panel) and panel.chart.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: bool(panel.columns[1].bars.rows), timeout=WAIT)
+    qtbot.waitUntil(lambda: "possible here" in panel.columns[1].speed.text(), timeout=WAIT)

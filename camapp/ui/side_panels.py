@@ -54,6 +54,30 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
+def fit_to_screen(window: QWidget) -> None:
+    """Makes ``window`` no larger than its screen's free area, and puts it inside it.
+
+    The window opens at 1280x760 or at the size it was saved at; on a 7" 800x480 screen
+    that would leave the docks and the status bar off-screen, and without a window manager
+    full screen keeps the size too. The docks scroll, so the window works at any size from
+    its minimum up. (The ``offscreen`` platform's 800x600 screen is a fiction: tests size
+    their windows themselves.)
+    """
+    screen = window.screen()
+    app = QGuiApplication.instance()
+    if screen is None or (isinstance(app, QGuiApplication) and app.platformName() == "offscreen"):
+        return
+    room = screen.availableGeometry()
+    size = window.size().boundedTo(room.size())
+    if size != window.size():
+        window.resize(size)
+    frame = window.frameGeometry()
+    if not room.contains(frame):
+        x = min(max(frame.x(), room.x()), room.right() - frame.width() + 1)
+        y = min(max(frame.y(), room.y()), room.bottom() - frame.height() + 1)
+        window.move(max(room.x(), x), max(room.y(), y))
+
+
 def threads_text(info: ModelInfo, name: str) -> str:
     """``MobileNet V2 (2 threads)``."""
     return f"{name} ({info.threads} thread{'s' * (info.threads > 1)})"
@@ -171,6 +195,8 @@ class SidePanels:
         """A model now answers: its card, labels, title in the compare tab, settings choice."""
         title = threads_text(info, self.name(info))
         if info.tag:
+            if not self.compare.active:  # compare mode from the settings or --compare
+                self.compare_started(info.spec, self.session.compare_threads())
             self.compare.set_title(1, title)
             return
         entry = self.entry(info.spec)
@@ -265,7 +291,8 @@ class SidePanels:
         self.compare.set_speed(0, speed.fps, speed.ms, possible=True)
         self.compare.set_speed(1, second_fps, second_ms, possible=True)
         chart.caption = f"fps possible here (a still photo), last {CHART_SECONDS} s"
-        chart.add(speed.fps, second_fps)
+        if speed.fps > 0 and second_fps > 0:  # not measured yet is no 0 fps
+            chart.add(speed.fps, second_fps)
 
     # -- model cards --------------------------------------------------------------------------
     def view_entry(self, model_id: str, raise_card: bool = True) -> None:

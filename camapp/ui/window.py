@@ -25,7 +25,7 @@ from camapp.ui.keys import PictureKeys
 from camapp.ui.live_view import LiveView
 from camapp.ui.panels.status_bar import StatusBar
 from camapp.ui.run_stats import RunRecorder
-from camapp.ui.side_panels import SidePanels
+from camapp.ui.side_panels import SidePanels, fit_to_screen
 from camapp.ui.stall_monitor import StallMonitor
 from camapp.ui.state import remembered, restore_layout, save_layout
 
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.rates_label = self.status_bar.rates
         self.keys = PictureKeys(self, self.video, self.panels.teach)  # from any control
         restore_layout(self, settings.get("window"))
+        QTimer.singleShot(0, lambda: fit_to_screen(self))  # 1280x760 on a 7" screen: smaller
 
         self.stall_monitor = StallMonitor(self)
         self._stats_timer = QTimer(self)

@@ -114,6 +114,7 @@ class ComparePanel(QWidget):
 
     def set_active(self, active: bool, model_id: str = "") -> None:
         """Shows the two columns and chart only while comparing."""
+        self.active = active
         for widget in (*self.columns, self.chart):
             widget.setVisible(active)
         if not active:
