@@ -109,7 +109,10 @@ class SidePanels:
         self.measured: dict[str, float] = {}
         self._failure = ""
         self.results = ResultsPanel(session.top_k, session.threshold)
-        self.results.clear("waiting for the first answer...")
+        click = session.mode == "click"
+        self.results.clear(
+            "click the picture or press Space" if click else "waiting for the first answer..."
+        )
         self.results.top_k_changed.connect(on_top_k_changed)
         self.results.threshold_changed.connect(session.set_threshold)
         self.settings = SettingsPanel(

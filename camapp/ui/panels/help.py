@@ -6,7 +6,7 @@ import html
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from camapp.ui.actions import help_rows
 
@@ -14,24 +14,36 @@ from camapp.ui.actions import help_rows
 class HelpPanel(QWidget):
     """A translucent overlay listing every shortcut; a click or Esc closes it.
 
-    The rows come from the action table (:func:`camapp.ui.actions.help_rows`).
+    The rows come from the action table (:func:`camapp.ui.actions.help_rows`). Over a small
+    picture (a 7" screen) the lines wrap and the list scrolls, so nothing is cut off.
     """
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("helpPanel")
         rows = "".join(
-            f"<tr><td style='padding:3px 18px 3px 0'><b>{html.escape(k)}</b></td>"
-            f"<td style='padding:3px 0'>{html.escape(v)}</td></tr>"
+            f"<tr><td style='padding:2px 14px 2px 0'><b>{html.escape(k)}</b></td>"
+            f"<td style='padding:2px 0'>{html.escape(v)}</td></tr>"
             for k, v in help_rows()
         )
         self.label = QLabel(
             f"<h2>Keys and mouse</h2><table>{rows}</table>"
             "<p style='color:#bbb'>Click anywhere to close.</p>"
         )
-        self.label.setStyleSheet("color: white")
+        self.label.setStyleSheet("color: white; background: transparent")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setStyleSheet("QScrollArea {background: transparent}")
+        viewport = area.viewport()
+        if viewport is not None:
+            viewport.setAutoFillBackground(False)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setWidget(self.label)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.label, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(area)
         self.hide()
 
     def toggle(self) -> None:
