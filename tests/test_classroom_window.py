@@ -273,3 +273,14 @@ def test_compare_mode_from_the_settings_shows_in_the_compare_tab(qtbot, open_win
     assert panel.columns[1].isVisibleTo(panel) and panel.chart.isVisibleTo(panel)
     qtbot.waitUntil(lambda: bool(panel.columns[1].bars.rows), timeout=WAIT)
     qtbot.waitUntil(lambda: "possible here" in panel.columns[1].speed.text(), timeout=WAIT)
+
+
+def test_models_installed_or_removed_reach_the_compare_list(qtbot, open_window, store):
+    window = open_window(str(IMAGES / "owl.jpg"))
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=WAIT)
+    installed = {e.id for e in store.installed()}
+    assert V3 in window.compare_panel.offered()
+    window.settings_panel.set_installed(installed - {V3})  # what the models manager does
+    assert V3 not in window.compare_panel.offered()
+    window.settings_panel.set_installed(installed)
+    assert V3 in window.compare_panel.offered()

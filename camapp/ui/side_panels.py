@@ -132,6 +132,7 @@ class SidePanels:
         self.settings.top_k_changed.connect(on_top_k_changed)
         self.compare = ComparePanel(entries, installed)
         self.compare.compare_chosen.connect(on_compare_chosen)
+        self.settings.installed_changed.connect(self._on_installed_changed)
         self.model_card = ModelCardPanel()
         self.model_card.install_requested.connect(self.install)
         self.model_card.back_requested.connect(self._show_running_card)
@@ -326,6 +327,14 @@ class SidePanels:
             return
         self.show_model(info)
         self.settings.show_model(info.spec)
+
+    def _on_installed_changed(self, installed: set[str]) -> None:
+        """The models manager installed or removed models: the lists and cards follow."""
+        self.compare.set_installed(installed)
+        self._refresh_card_compare()
+        entry = self.model_card.entry
+        if entry is not None and not self.model_card.showing_running_model:
+            self.view_entry(entry.id, raise_card=False)  # "Install..." gone once installed
 
     def _refresh_card_compare(self) -> None:
         installed = {e.id for e in self.store.installed()}

@@ -39,6 +39,8 @@ class SettingsPanel(QWidget):
     card_requested = pyqtSignal(str)
     #: The user asked to install a catalog model (its id).
     install_requested = pyqtSignal(str)
+    #: The installed models changed (their ids): see :meth:`set_installed`.
+    installed_changed = pyqtSignal(set)
     #: Interpreter threads (0: every core).
     threads_changed = pyqtSignal(int)
     #: ``continuous`` or ``click``.
@@ -147,11 +149,13 @@ class SettingsPanel(QWidget):
     def set_installed(self, installed: set[str]) -> None:
         """Shows which variants are installed now (after the models manager changed them).
 
-        The current choice stays when it is still installed; no signal is emitted.
+        The current choice stays when it is still installed; no choice is signalled, only
+        :attr:`installed_changed` (for the other panels that list installed models).
         """
         self._installed = set(installed)
         if self._entries:
             self._populate(0, self._current or self._entries[0])
+        self.installed_changed.emit(set(self._installed))
 
     def set_mode(self, mode: str) -> None:
         """Shows ``continuous`` or ``click`` as the mode (no signal)."""
