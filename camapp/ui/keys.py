@@ -28,6 +28,10 @@ from camapp.ui.video_view import VideoView
 #: Keys that end typing in a number field (the next arrow goes to the picture again).
 _TYPING_DONE = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Tab}
 _KEY_EVENTS = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
+#: The events the filter looks at; every other event passes untouched.
+_WATCHED = frozenset(
+    (*_KEY_EVENTS, QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn, QEvent.Type.FocusOut)
+)
 
 
 def is_text_field(widget: QWidget) -> bool:
@@ -80,9 +84,10 @@ class PictureKeys(QObject):
         return self._typing
 
     def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
-        if event is None or not isinstance(watched, QWidget):
+        # Every event of the application passes here: the common ones leave at once.
+        kind = event.type() if event is not None else None
+        if kind not in _WATCHED or not isinstance(watched, QWidget):
             return False
-        kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
             parent = watched.parentWidget()
             into_number = isinstance(watched, QLineEdit) and isinstance(parent, QAbstractSpinBox)
