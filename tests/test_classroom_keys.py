@@ -10,7 +10,7 @@ from conftest import IMAGES
 pytest.importorskip("PyQt6")
 
 from PyQt6.QtCore import QPoint, Qt  # noqa: E402
-from PyQt6.QtWidgets import QApplication, QStyle, QStyleOptionSpinBox  # noqa: E402
+from PyQt6.QtWidgets import QApplication, QDialog, QStyle, QStyleOptionSpinBox  # noqa: E402
 
 from camapp.ui.video_view import HOME_ROI  # noqa: E402
 
@@ -157,3 +157,29 @@ def test_teach_mode_digits_capture_from_a_panel_control(qtbot, open_window):
     qtbot.keyRelease(top_k, Qt.Key.Key_1)
     assert window.session.teach.capturing is None
     assert top_k.value() == 4  # the digit was no number typed into Top-k
+
+
+def test_a_dialog_and_a_floating_dock(qtbot, window):
+    # The models manager is a dialog of the window: its table keeps its arrow keys.
+    window.actions_by_name["models"].trigger()
+    dialog = window.findChild(QDialog, "modelsDialog")
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+    table = dialog.table
+    dialog.activateWindow()
+    table.setFocus()
+    table.setCurrentCell(0, 0)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=WAIT)
+    roi = window.video.roi
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert table.currentRow() == 1 and window.video.roi == roi
+    dialog.close()
+    # A floating dock is still the window's: its controls pass the picture's keys on.
+    dock = window.docks["results"]
+    dock.setFloating(True)
+    qtbot.waitUntil(dock.isVisible, timeout=WAIT)
+    dock.activateWindow()
+    top_k = window.results.top_k
+    top_k.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is top_k, timeout=WAIT)
+    qtbot.keyClick(top_k, Qt.Key.Key_Up)
+    assert top_k.value() == 5 and window.video.roi.width > roi.width

@@ -15,8 +15,10 @@ from PyQt6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QDockWidget,
     QLineEdit,
     QMainWindow,
+    QMenuBar,
     QPlainTextEdit,
     QTextEdit,
     QWidget,
@@ -107,12 +109,14 @@ class PictureKeys(QObject):
 
     # -- helpers ------------------------------------------------------------------------------
     def _ours(self, widget: QWidget) -> bool:
-        """A widget of the main window or one of its floating docks (no dialog, no pop-up)."""
+        """A widget of the main window or one of its floating docks (no dialog, no pop-up,
+        not the menu bar, which keeps its arrow keys while it is used from the keyboard)."""
+        if isinstance(widget, QMenuBar):
+            return False
         top = widget.window()
         if top is None or top is self.window:
             return top is not None
-        popup = top.windowType() == Qt.WindowType.Popup
-        return top.parentWidget() is self.window and not popup
+        return isinstance(top, QDockWidget) and top.parentWidget() is self.window
 
     def _on_key(self, widget: QWidget, event: QKeyEvent) -> bool:
         focus = QApplication.focusWidget()
