@@ -29,11 +29,12 @@ from camapp.capture.sources import open_source
 from camapp.capture.video import STREAM_TIMEOUT_S
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.runtime import default_threads
-from camapp.inference.tuning import Tuner, TuningCache, TuningChoice, tuning_key
+from camapp.inference.tuning import Tuner, TuningCache, TuningChoice
 from camapp.pipeline.events import Listener, ModelInfo, NullListener, Prediction, SourceInfo
 from camapp.pipeline.sources import SourceOpener, SourceSwitcher
 from camapp.pipeline.stats import SWAP_HISTORY, SessionStats, SwapRecord, WorkerRecord
 from camapp.pipeline.teach import TeachController
+from camapp.pipeline.tuning import TunedPaths
 from camapp.pipeline.worker import InferenceWorker
 from camapp.store.catalog import Catalog
 from camapp.store.model_store import ModelStore
@@ -108,9 +109,7 @@ class Session:
         self._runtime = None if runtime in (None, "", "auto") else runtime
         self._labels = {str(model): labels} if labels and model else {}
         self._threads = threads or None
-        self._tune = tune
-        self._tuning_cache = tuning_cache
-        self._tuned: dict[str, TuningChoice] = {}
+        self._tuning = TunedPaths(tune, tuning_cache)
         self._top_k = max(1, int(top_k))
         self._threshold = float(threshold)
         self._mode = Mode.parse(mode)
@@ -224,45 +223,33 @@ class Session:
     # -- models ---------------------------------------------------------------------------
     def options_for(self, spec: str, threads: int | None) -> ClassifierOptions:
         """Classifier options for a model spec with this session's runtime choices."""
-        tuned = self._tuned.get(spec) if self._threads is None else None
         options = self.store.options_for(
             spec,
             labels=self._labels.get(spec),
             num_threads=threads or None,
-            use_xnnpack=self._xnnpack and (tuned is None or tuned.xnnpack),
+            use_xnnpack=self._xnnpack,
             runtime=self._runtime,
         )
-        if tuned is None:
-            return options
-        notes = (*options.extra.get("notes", ()), f"tuned here: {tuned.describe()}")
-        return replace(options, extra={**options.extra, "notes": notes})
+        return self._tuning.apply(spec, options) if self._threads is None else options
 
     def tuned(self, spec: str) -> TuningChoice | None:
         """The fastest threads x XNNPACK of a model on this device, once known."""
-        return self._tuned.get(str(spec))
+        return self._tuning.get(str(spec))
 
     def _tuner_for(self, spec: str) -> Tuner | None:
         """On the inference thread, after a model's first answers: tune it unless known."""
-        if not self._tune or self._threads is not None or self.compare_worker is not None:
+        if self._threads is not None or self.compare_worker is not None:
             return None
-        if spec in self._tuned:
-            return None
-        options = self.options_for(spec, None)  # a spec it cannot resolve is not tuned
-        if self._tuning_cache is None:
-            self._tuning_cache = TuningCache()
-        key = tuning_key(options)
-        cached = self._tuning_cache.get(key)
-        if cached is not None:
+        known = self._tuning.get(spec)
+        tuner = self._tuning.tuner_for(spec, self.options_for)
+        cached = self._tuning.get(spec) if known is None and tuner is None else None
+        if cached is not None:  # found in the cache: no need to measure
             self._on_tuned(spec, cached, store=False)
-            return None
-        return Tuner(options, key=key)
+        return tuner
 
     def _on_tuned(self, spec: str, choice: TuningChoice, store: bool = True) -> None:
         """Keeps the choice and, still on "auto" with this model, swaps to it."""
-        if store and self._tuning_cache is not None:
-            self._tuning_cache.put(choice)
-        self._tuned[spec] = choice
-        log.info("tuned %s: %s", spec, choice.describe())
+        self._tuning.remember(spec, choice, store=store)
         info = self.model_info
         if self._closed or self._threads is not None or info is None or info.spec != spec:
             return
@@ -280,8 +267,9 @@ class Session:
         spec = str(spec)
         if threads is None and self.compare_worker is not None:
             threads = self.compare_threads()[0]
-        if threads is None and self._threads is None and spec in self._tuned:
-            threads = self._tuned[spec].threads
+        tuned = self._tuning.get(spec)
+        if threads is None and self._threads is None and tuned is not None:
+            threads = tuned.threads
         with self._lock:
             self._swaps.append(SwapRecord(spec, time.monotonic()))
         self.worker.request_model(spec, threads if threads is not None else self._threads)
