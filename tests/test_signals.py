@@ -46,8 +46,8 @@ class CamappProcess:
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, name="test-stderr-reader")
-        self._reader.start()
+        self.reader = threading.Thread(target=self._read, name="test-stderr-reader")
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
@@ -76,10 +76,27 @@ class CamappProcess:
             self.process.kill()
             self.process.wait()
             pytest.fail("camapp did not exit after the signal:\n" + "\n".join(self.lines))
-        self._reader.join(timeout=PATIENCE_S)
+        self.reader.join(timeout=PATIENCE_S)
         while (line := self._queue.get_nowait() if not self._queue.empty() else None) is not None:
             self.lines.append(line)
         return status, "\n".join(self.lines)
+
+
+@pytest.fixture
+def start_camapp():
+    """Starts :class:`CamappProcess` es; kills any still running when the test ends."""
+    started: list[CamappProcess] = []
+
+    def start(args: list[str], env: dict[str, str], cwd: Path) -> CamappProcess:
+        started.append(CamappProcess(args, env, cwd))
+        return started[-1]
+
+    yield start
+    for run in started:
+        if run.process.poll() is None:
+            run.process.kill()
+        run.process.wait(timeout=PATIENCE_S)
+        run.reader.join(timeout=PATIENCE_S)
 
 
 @pytest.fixture
@@ -105,9 +122,9 @@ def user_env(tmp_path) -> dict[str, str]:
     ids=["SIGINT", "SIGTERM", "SIGHUP"],
 )
 def test_a_stop_signal_closes_the_window_saves_state_and_exits_with_128_plus_its_number(
-    signum, status, user_env, models_dir, tmp_path
+    signum, status, user_env, models_dir, tmp_path, start_camapp
 ):
-    run = CamappProcess(
+    run = start_camapp(
         [
             "--models-dir",
             str(models_dir),
