@@ -12,30 +12,13 @@
 # SCREENSHOT_SECONDS, SCREENSHOT_DIR (default docs).
 set -eu
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
-python=${PYTHON:-$repo/.venv/bin/python}
-mirror=${CAMAPP_MODEL_MIRROR:-../shared/models}
+# shellcheck source=packaging/screenshot-env.sh
+. "$(dirname "$0")/screenshot-env.sh"
 photo=${SCREENSHOT_PHOTO:-../shared/images/cat.bmp}
 seconds=${SCREENSHOT_SECONDS:-2}
-out=${SCREENSHOT_DIR:-docs}
 [ $# -gt 0 ] || set -- 800x480 1920x1080
-
-command -v xvfb-run >/dev/null || { echo "$0: needs xvfb-run (apt-get install xvfb)" >&2; exit 1; }
-[ -d "$mirror" ] || { echo "$0: no model mirror at $mirror (set CAMAPP_MODEL_MIRROR)" >&2; exit 1; }
 [ -f "$photo" ] || { echo "$0: no photo at $photo (set SCREENSHOT_PHOTO)" >&2; exit 1; }
-mirror=$(cd "$mirror" && pwd)
 photo=$(cd "$(dirname "$photo")" && pwd)/$(basename "$photo")
-
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT INT TERM
-export HOME="$scratch/home" XDG_CONFIG_HOME="$scratch/config" XDG_STATE_HOME="$scratch/state"
-export XDG_DATA_HOME="$scratch/data" XDG_CACHE_HOME="$scratch/cache"
-export XDG_RUNTIME_DIR="$scratch/runtime" CAMAPP_MODEL_MIRROR="$mirror"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-unset CAMAPP_SETTINGS CAMAPP_STATE CAMAPP_CONFIG CAMAPP_MODELS_DIR QT_QPA_PLATFORM DISPLAY
-unset WAYLAND_DISPLAY NOTIFY_SOCKET WATCHDOG_USEC
-models="$scratch/models"
 
 # The kiosk's button models, as the packaged settings name them.
 kiosk_models=$("$python" -c 'from camapp.base.settings import Settings; print(*Settings().kiosk.models)')

@@ -16,30 +16,14 @@
 # SCREENSHOT_MODEL, SCREENSHOT_ROI, SCREENSHOT_SECONDS, SCREENSHOT_DIR (default docs).
 set -eu
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
-python=${PYTHON:-$repo/.venv/bin/python}
-mirror=${CAMAPP_MODEL_MIRROR:-../shared/models}
+# shellcheck source=packaging/screenshot-env.sh
+. "$(dirname "$0")/screenshot-env.sh"
 photo=${SCREENSHOT_PHOTO:-../shared/images/cat.bmp}
 model=${SCREENSHOT_MODEL:-mobilenet_v2_1.0_224_uint8}
 roi=${SCREENSHOT_ROI:-0.2,0.1,0.8,0.95}
 seconds=${SCREENSHOT_SECONDS:-4}
-out=${SCREENSHOT_DIR:-docs}
-
-command -v xvfb-run >/dev/null || { echo "$0: needs xvfb-run (apt-get install xvfb)" >&2; exit 1; }
-[ -d "$mirror" ] || { echo "$0: no model mirror at $mirror (set CAMAPP_MODEL_MIRROR)" >&2; exit 1; }
 [ -f "$photo" ] || { echo "$0: no photo at $photo (set SCREENSHOT_PHOTO)" >&2; exit 1; }
-mirror=$(cd "$mirror" && pwd)
 photo=$(cd "$(dirname "$photo")" && pwd)/$(basename "$photo")
-
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT INT TERM
-export HOME="$scratch/home" XDG_CONFIG_HOME="$scratch/config" XDG_STATE_HOME="$scratch/state"
-export XDG_DATA_HOME="$scratch/data" XDG_CACHE_HOME="$scratch/cache"
-export XDG_RUNTIME_DIR="$scratch/runtime" CAMAPP_MODEL_MIRROR="$mirror"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-unset CAMAPP_SETTINGS CAMAPP_STATE CAMAPP_CONFIG CAMAPP_MODELS_DIR QT_QPA_PLATFORM DISPLAY
-models="$scratch/models"
 
 small=mobilenet_v3_small_1.0_224_uint8 large=mobilenet_v3_large_1.0_224_uint8
 "$python" -m camapp -q --models-dir "$models" models install --from "$mirror" "$model" "$small"
@@ -108,7 +92,8 @@ PY
 }
 
 mkdir -p "$out"
-for shot in ${@:-window small compare cards}; do
+[ $# -gt 0 ] || set -- window small compare cards
+for shot in "$@"; do
     case $shot in
         window | small | compare | cards) "shot_$shot" ;;
         *) echo "$0: no shot called $shot (window, small, compare, cards)" >&2; exit 2 ;;

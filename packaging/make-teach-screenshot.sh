@@ -14,33 +14,17 @@
 # SCREENSHOT_ROI, SCREENSHOT_SECONDS, SCREENSHOT_DIR (default docs).
 set -eu
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
-python=${PYTHON:-$repo/.venv/bin/python}
-mirror=${CAMAPP_MODEL_MIRROR:-../shared/models}
+# shellcheck source=packaging/screenshot-env.sh
+. "$(dirname "$0")/screenshot-env.sh"
 photos=${TEACH_PHOTOS:-../shared/images/teach}
 show=${TEACH_SHOW:-$photos/cat/test_0.bmp}
 roi=${SCREENSHOT_ROI:-0.08,0.08,0.92,0.92}
 seconds=${SCREENSHOT_SECONDS:-4}
-out=${SCREENSHOT_DIR:-docs}
 embedder=mobilenet_v1_1.0_224_uint8_embedder
-
-command -v xvfb-run >/dev/null || { echo "$0: needs xvfb-run (apt-get install xvfb)" >&2; exit 1; }
-[ -d "$mirror" ] || { echo "$0: no model mirror at $mirror (set CAMAPP_MODEL_MIRROR)" >&2; exit 1; }
 [ -d "$photos" ] || { echo "$0: no teach photos at $photos (set TEACH_PHOTOS)" >&2; exit 1; }
 [ -f "$show" ] || { echo "$0: no photo at $show (set TEACH_SHOW)" >&2; exit 1; }
-mirror=$(cd "$mirror" && pwd)
 photos=$(cd "$photos" && pwd)
 show=$(cd "$(dirname "$show")" && pwd)/$(basename "$show")
-
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT INT TERM
-export HOME="$scratch/home" XDG_CONFIG_HOME="$scratch/config" XDG_STATE_HOME="$scratch/state"
-export XDG_DATA_HOME="$scratch/data" XDG_CACHE_HOME="$scratch/cache"
-export XDG_RUNTIME_DIR="$scratch/runtime" CAMAPP_MODEL_MIRROR="$mirror"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-unset CAMAPP_SETTINGS CAMAPP_STATE CAMAPP_CONFIG CAMAPP_MODELS_DIR QT_QPA_PLATFORM DISPLAY
-models="$scratch/models"
 
 "$python" -m camapp -q --models-dir "$models" models install --from "$mirror" "$embedder"
 
