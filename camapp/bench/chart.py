@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from camapp.base.errors import CamappError
 from camapp.bench.measure import PHONE
+from camapp.store.variants import count_text
 
 if TYPE_CHECKING:
     from camapp.bench.measure import BenchResult
@@ -203,7 +204,8 @@ def plot_results(
     runtimes = ", ".join(sorted({f"{r.runtime} {r.runtime_version}" for r in results}))
     ax.set_title(
         f"Accuracy vs latency: {len(points)} MobileNet variants measured on this machine\n"
-        f"{_cpu_name()}, {default_threads()} cores, {first.threads} interpreter threads, "
+        f"{_cpu_name()}, {default_threads()} cores, "
+        f"{count_text(first.threads, 'interpreter thread')}, "
         f"{runtimes}, XNNPACK {'on' if first.xnnpack else 'off'}",
         fontsize=11,
         loc="left",

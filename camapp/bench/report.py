@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from camapp.store.variants import count_text
+
 if TYPE_CHECKING:
     from camapp.bench.measure import BenchReport, BenchResult
 
@@ -104,7 +106,7 @@ def format_table(report: BenchReport) -> str:
         + ", ".join(sorted({f"{r.runtime} {r.runtime_version}" for r in results})),
     ]
     lines[0] += (
-        f", {first.threads} threads, source {report.source} "
+        f", {count_text(first.threads, 'thread')}, source {report.source} "
         f"({report.frame_size[0]}x{report.frame_size[1]}), {first.rounds} rounds, "
         f"{report.seconds:.0f} s"
     )
