@@ -153,8 +153,13 @@ def test_sigterm_in_process_joins_every_thread_and_saves_the_state(
     qapp, models_dir, monkeypatch, tmp_path
 ):
     """The same real signal, sent to this process once the window answers: run_app returns
-    143, and the autouse guard fails the test if a camapp thread is left running."""
+    143, and the autouse guard fails the test if a camapp thread is left running.
+
+    Should run_app ever stop taking SIGTERM over, the signal must not kill pytest itself:
+    a fallback handler closes the window instead, and the test fails on the status.
+    """
     from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
 
     state = tmp_path / "state.yaml"
     monkeypatch.setenv("CAMAPP_STATE", str(state))
@@ -174,17 +179,14 @@ def test_sigterm_in_process_joins_every_thread_and_saves_the_state(
             os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(app_module, "MainWindow", SignalledWindow)
-    code = main(
-        [
-            "--models-dir",
-            str(models_dir),
-            "run",
-            "--source",
-            str(IMAGES / "cat.bmp"),
-            "--model",
-            MODEL,
-        ]
-    )
+    fallback = signal.signal(signal.SIGTERM, lambda *_: QApplication.closeAllWindows())
+    try:
+        code = main(
+            ["--models-dir", str(models_dir), "run", "--source", str(IMAGES / "cat.bmp"),
+             "--model", MODEL]
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGTERM, fallback)
     assert code == 143
     assert seen[0].last_prediction.model == MODEL
     assert yaml.safe_load(state.read_text(encoding="utf-8"))["model"] == MODEL
