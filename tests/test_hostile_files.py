@@ -111,6 +111,19 @@ def test_a_hostile_catalog_is_one_line_and_never_a_hang_or_a_crash(text, problem
     assert problem in one_line(result.stderr)
 
 
+def test_an_alias_bomb_in_a_shared_class_set_is_one_line(models_dir, tmp_path):
+    """Class sets (teach mode) are files people pass around: their header is YAML too."""
+    class_set = tmp_path / "bomb-set"
+    class_set.mkdir()
+    (class_set / "classset.yaml").write_text(alias_bomb().replace("model: *a8", "format: *a8"))
+    result = run_camapp(
+        "--models-dir", str(models_dir), "classify", str(IMAGES / "cat.bmp"),
+        "--class-set", str(class_set),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "bomb-set: classset.yaml uses YAML aliases (&/*)" in one_line(result.stderr)
+
+
 @pytest.mark.parametrize("which", ["config", "state"])
 def test_an_alias_bomb_in_a_settings_file_is_refused_with_one_warning(which, tmp_path):
     from camapp.base.settings import load_settings

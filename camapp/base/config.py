@@ -120,12 +120,17 @@ def load_yaml(
     return parse_yaml(text, f"{what} {path}")
 
 
-def parse_yaml(text: str, source: str = "YAML text") -> dict[str, Any]:
+def parse_yaml(
+    text: str,
+    source: str = "YAML text",
+    fix: str = "fix the line or delete the file to start from the defaults",
+) -> dict[str, Any]:
     """Parses YAML text as a mapping with the safe loader, refusing aliases.
 
     Args:
         text: The YAML.
         source: What it is and where it came from, for messages (``"config file x.yaml"``).
+        fix: The hint for a broken or non-mapping document.
 
     Raises:
         CamappError: For invalid YAML, aliases, nesting too deep or a non-mapping.
@@ -140,17 +145,11 @@ def parse_yaml(text: str, source: str = "YAML text") -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise CamappError(
-            f"{source} is broken{where}: {problem}",
-            "fix the line or delete the file to start from the defaults",
-        ) from exc
+        raise CamappError(f"{source} is broken{where}: {problem}", fix) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise CamappError(
-            f"{source} is not a YAML mapping",
-            "fix it or delete it to start from the defaults",
-        )
+        raise CamappError(f"{source} is not a YAML mapping", fix)
     return data
 
 

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import yaml
 
-from camapp.base.config import atomic_write
+from camapp.base.config import atomic_write, parse_yaml
 from camapp.base.errors import CamappError
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ _MAX_EMBEDDINGS_BYTES = 256 << 20
 _MAX_THUMBNAIL_BYTES = 1 << 20
 _MAX_YAML_BYTES = 1 << 20
 _MAX_THUMBNAIL_SIDE = 512
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HEADER_COMMENT = (
     "# A camapp class set (teach mode): use it with 'camapp classify --class-set' or\n"
     "# 'camapp run --model'. embeddings.npy has one row per example, in class order.\n"
@@ -228,11 +227,10 @@ def _check_header(data: bytes | None, path: Path) -> dict[str, Any]:
     if data is None:
         raise CamappError(f"{path} is not a class set (no {CLASSSET_FILE})")
     try:
-        header = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise CamappError(f"{broken} ({str(exc).splitlines()[0]})") from exc
-    if not isinstance(header, dict):
-        raise CamappError(f"{broken}: not a YAML mapping")
+    header = parse_yaml(text, f"{path.name}: {CLASSSET_FILE}", "save the set again")  # no aliases
     if header.get("format") != FORMAT:
         raise CamappError(
             f"{path.name} has class-set format {header.get('format')!r}; camapp reads {FORMAT}",
