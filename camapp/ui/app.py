@@ -102,8 +102,8 @@ def finish(window: MainWindow, screenshot: str | None, stats_json: str | None) -
     """``--quit-after`` ends here: grab the window, write the statistics, close.
 
     Returns:
-        One line per output that could not be written (also logged); the window closes
-        either way.
+        One line per output that could not be written (:func:`run_app` reports them once
+        the window's threads are joined); the window closes either way.
     """
     problems = []
     if stats_json:  # first, so grabbing the window does not count in the frame rates
@@ -126,13 +126,11 @@ def _save_screenshot(window: MainWindow, path: str) -> None:
 
 
 def _saved(flag: str, path: str, write: Callable[[], object]) -> list[str]:
-    """Runs ``write``; a failure is one logged line (returned), never an exception."""
+    """Runs ``write``; a failure is one line (returned), never an exception."""
     try:
         write()
     except OSError as exc:
-        line = f"cannot write {flag} {path}: {exc.strerror or exc}"
-        log.error("%s", line)
-        return [line]
+        return [f"cannot write {flag} {path}: {exc.strerror or exc}"]
     return []
 
 
@@ -243,6 +241,10 @@ def run_app(args: argparse.Namespace) -> int:
         problems = _run_window(app, existing is not None, window, args)
     finally:
         stops.uninstall()
+    # Said now, not when it happened: while a model loads, file descriptor 2 is captured
+    # for the runtime's messages (camapp.inference.classifier) and a line written then is lost.
+    for line in problems:
+        log.error("%s", line)
     if not getattr(args, "no_save", False):
         remember(window.settings_snapshot(), loaded.state_file)
     if stops.exit_status is not None:
