@@ -11,6 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
+from camapp.store.install import install as install_models
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +54,7 @@ def models_dir(tmp_path_factory, catalog) -> Path:
 
     folder = tmp_path_factory.mktemp("models")
     store = ModelStore(catalog, folder)
-    results = store.install(list(catalog), str(MIRROR))
+    results = install_models(store, list(catalog), str(MIRROR))
     installed = [r.model_id for r in results if r.status == "installed"]
     assert installed, f"nothing installed from {MIRROR}"
     return folder

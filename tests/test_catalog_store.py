@@ -13,6 +13,7 @@ from camapp.base.config import packaged_file
 from camapp.base.errors import CamappError
 from camapp.store.catalog import Catalog, ModelFile
 from camapp.store.install import ensure_default_models, install, install_from
+from camapp.store.install import install as install_models
 from camapp.store.model_store import ModelStore, sha256_of
 
 
@@ -93,11 +94,11 @@ def test_packaged_catalog_is_the_one_in_config():
 def test_install_from_mirror_verifies_and_leaves_no_partial_files(tmp_path, catalog):
     store = ModelStore(catalog, tmp_path)
     entry = catalog.get("mobilenet_v1_0.25_128_uint8")
-    results = store.install([entry], str(MIRROR))
+    results = install_models(store, [entry], str(MIRROR))
     assert [r.status for r in results] == ["installed"]
     assert store.is_installed(entry)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.file for f in entry.all_files)
-    again = store.install([entry], str(MIRROR))
+    again = install_models(store, [entry], str(MIRROR))
     assert again[0].status == "present"
 
 
@@ -144,7 +145,7 @@ def test_install_refuses_a_file_whose_checksum_does_not_match(tmp_path, catalog)
 
 def test_install_says_which_ids_the_source_does_not_have(tmp_path, catalog):
     store = ModelStore(catalog, tmp_path / "models")
-    results = store.install([catalog.get("mobilenet_v3_large_1.0_224_uint8")], str(MIRROR))
+    results = install_models(store, [catalog.get("mobilenet_v3_large_1.0_224_uint8")], str(MIRROR))
     assert results[0].status == "unavailable"
     assert "v3-large_224_1.0_uint8.tflite is not in" in results[0].detail
 
@@ -153,10 +154,10 @@ def test_unknown_checksum_needs_explicit_flag_and_reports_the_hash(tmp_path, cat
     entry = catalog.get("mobilenet_v1_0.25_128_uint8")
     unverified = replace(entry, files=tuple(replace(f, sha256=None) for f in entry.files))
     store = ModelStore(catalog, tmp_path / "models")
-    refused = store.install([unverified], str(MIRROR))
+    refused = install_models(store, [unverified], str(MIRROR))
     assert refused[0].status == "unverified" and "--allow-unverified" in refused[0].detail
     assert not (tmp_path / "models" / entry.files[0].file).exists()
-    allowed = store.install([unverified], str(MIRROR), allow_unverified=True)
+    allowed = install_models(store, [unverified], str(MIRROR), allow_unverified=True)
     digest = hashlib.sha256((MIRROR / entry.files[0].file).read_bytes()).hexdigest()
     assert allowed[0].status == "installed" and digest in allowed[0].detail
 
@@ -164,7 +165,7 @@ def test_unknown_checksum_needs_explicit_flag_and_reports_the_hash(tmp_path, cat
 def test_verify_reports_a_file_changed_after_install(tmp_path, catalog):
     store = ModelStore(catalog, tmp_path)
     entry = catalog.get("mobilenet_v1_0.25_128_uint8")
-    store.install([entry], str(MIRROR))
+    install_models(store, [entry], str(MIRROR))
     assert {status for _, _, status in store.verify()} == {"ok"}
     path = tmp_path / entry.files[0].file
     data = bytearray(path.read_bytes())

@@ -15,6 +15,7 @@ import pytest
 from conftest import MIRROR
 
 from camapp.cli import main
+from camapp.store.install import install as install_models
 from camapp.store.manager import Availability, ModelJobs, model_rows, remove_models
 from camapp.store.model_store import ModelStore
 
@@ -193,7 +194,7 @@ def test_install_from_folder_installs_what_a_usb_stick_holds(dialog, qtbot, tmp_
 
 # -- remove and verify -----------------------------------------------------------------------
 def test_remove_keeps_a_label_file_another_installed_model_needs(empty_store):
-    empty_store.install([empty_store.catalog.get(i) for i in (SMALL, V2)], str(MIRROR))
+    install_models(empty_store, [empty_store.catalog.get(i) for i in (SMALL, V2)], str(MIRROR))
     folder = empty_store.install_dir
     assert remove_models(empty_store, [SMALL]) == []
     assert not (folder / "mobilenet_v1_0.25_128_quant.tflite").exists()
@@ -204,7 +205,7 @@ def test_remove_keeps_a_label_file_another_installed_model_needs(empty_store):
 
 
 def test_remove_in_the_dialog_asks_and_refuses_the_running_model(dialog, empty_store, qtbot):
-    empty_store.install([empty_store.catalog.get(SMALL)], str(MIRROR))
+    install_models(empty_store, [empty_store.catalog.get(SMALL)], str(MIRROR))
     dialog._in_use = lambda: {SMALL}  # noqa: SLF001 - what the window reports
     dialog.refresh()
     dialog.select([SMALL])
@@ -221,7 +222,7 @@ def test_remove_in_the_dialog_asks_and_refuses_the_running_model(dialog, empty_s
 
 
 def test_verify_names_a_file_that_no_longer_matches_the_catalog(dialog, empty_store, qtbot):
-    empty_store.install([empty_store.catalog.get(i) for i in (SMALL, V2)], str(MIRROR))
+    install_models(empty_store, [empty_store.catalog.get(i) for i in (SMALL, V2)], str(MIRROR))
     model = empty_store.install_dir / "mobilenet_v1_0.25_128_quant.tflite"
     data = bytearray(model.read_bytes())
     data[1000] ^= 0xFF

@@ -29,6 +29,7 @@ from camapp.base.errors import CamappError
 from camapp.cli import main
 from camapp.store.catalog import Catalog
 from camapp.store.install import install, install_from
+from camapp.store.install import install as install_models
 from camapp.store.model_store import ModelStore, sha256_of
 
 SMALL = "mobilenet_v1_0.25_128_uint8"  # 525 KB model + 21 KB labels: fits a 1 MB tmpfs
@@ -306,7 +307,7 @@ def test_install_from_an_https_url_downloads_extracts_archives_and_verifies(
     labels = replace(entry.labels, url=f"{https.url}/{entry.labels.file}")
     remote = replace(entry, files=(model,), labels=labels)
     store = ModelStore(catalog, tmp_path / "models")
-    results = store.install([remote])
+    results = install_models(store, [remote])
     assert results[0].status == "installed", results[0].detail
     assert sha256_of(tmp_path / "models" / model.file) == model.sha256
     assert partial_files(tmp_path / "models") == []

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from camapp.base.config import app_defaults, user_data_dir
 from camapp.base.errors import CamappError
@@ -16,9 +14,6 @@ from camapp.inference.labels import labels_for_model
 from camapp.inference.metadata import read_model_info
 from camapp.inference.options import ClassifierOptions, OutputKind
 from camapp.store.catalog import Catalog, ModelEntry, ModelFile
-
-if TYPE_CHECKING:
-    from camapp.store.install import InstallResult, Progress
 
 log = logging.getLogger(__name__)
 
@@ -349,28 +344,3 @@ class ModelStore:
                     status = "ok" if sha256_of(path) == f.sha256 else "mismatch"
                 seen[path] = (f.file, path, status)
         return list(seen.values())
-
-    # -- install --------------------------------------------------------------------------
-    def install(
-        self,
-        entries: Iterable[ModelEntry],
-        source: str | None = None,
-        allow_unverified: bool = False,
-        force: bool = False,
-        progress: Progress | None = None,
-    ) -> list[InstallResult]:
-        """Shorthand for :func:`camapp.store.install.install` into this store.
-
-        Args:
-            entries: The catalog entries to install.
-            source: A mirror folder, a base URL, or ``None`` for each file's catalog URL.
-            allow_unverified: Install files the catalog has no sha256 for.
-            force: Re-install files that are already present and intact.
-            progress: Called with (file name, bytes done, bytes total or ``None``).
-
-        Returns:
-            One :class:`~camapp.store.install.InstallResult` per entry.
-        """
-        from camapp.store.install import install
-
-        return install(self, entries, source, allow_unverified, force, progress)
