@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -21,6 +22,13 @@ MIRROR = Path(os.environ.get("CAMAPP_MODEL_MIRROR", SHARED / "models"))
 # The packaged config names no mirror: the tests (and the camapp processes they start) name
 # theirs here, explicitly. A test of the unconfigured case removes it.
 os.environ["CAMAPP_MODEL_MIRROR"] = str(MIRROR)
+# The user's folders are never read or written by the tests: models installed in
+# ~/.local/share/camapp (a developer's own first run) would show as installed in every store,
+# tuned threads x XNNPACK choices would come from ~/.cache. This run gets folders of its own;
+# private_settings gives a test settings and a cache of its own.
+_USER = tempfile.mkdtemp(prefix="camapp-test-user-")
+for _kind in ("DATA", "STATE", "CACHE"):
+    os.environ[f"XDG_{_kind}_HOME"] = os.path.join(_USER, _kind.lower())
 IMAGES = SHARED / "images"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -128,6 +136,7 @@ def private_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("CAMAPP_STATE", str(tmp_path / "state.yaml"))
     monkeypatch.setenv("CAMAPP_CONFIG", str(tmp_path / "config" / "camapp.yaml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # tuned paths
 
 
 @pytest.fixture
