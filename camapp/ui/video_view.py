@@ -9,17 +9,15 @@ from typing import cast
 
 import cv2
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import (
     QColor,
-    QFont,
-    QFontMetricsF,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
+    QResizeEvent,
     QWheelEvent,
 )
 from PyQt6.QtWidgets import QWidget
@@ -30,9 +28,14 @@ from camapp.base.settings import Settings
 from camapp.capture.frames import Frame, FrameSource, SourceState
 from camapp.pipeline.events import Prediction
 from camapp.ui.actions import gesture_keys
+from camapp.ui.overlay_painter import OverlayPainter
 
 #: Display refresh: the timer polls the source's slot this often (about 60 Hz).
 DISPLAY_INTERVAL_MS = 16
+#: Longest an overlay change (answer, rates) waits for the next frame to be painted with it.
+COALESCE_S = 0.05
+#: Outside the picture, and while there is none.
+BACKGROUND = QColor(24, 24, 24)
 #: Box size change per arrow key or wheel notch.
 STEP = 1.1
 #: How close (pixels) to a corner counts as grabbing its handle.
@@ -106,6 +109,8 @@ class VideoView(QWidget):
         self._hint = ""
         self._mode = "continuous"
         self._drag: _Drag | None = None
+        self._dirty_since = 0.0  # when an overlay change began waiting for a frame (0: none)
+        self._overlay = OverlayPainter(self)  # the box, its label and the tags
         #: New frames painted per second.
         self.display_meter = RateMeter()
         #: New frames painted since start, and when the first one was.
@@ -169,13 +174,13 @@ class VideoView(QWidget):
         if prediction is not None and self._about_older_photo(prediction):
             return
         self._prediction = prediction
-        self.update()
+        self._request_paint()
 
     def set_rates_text(self, text: str) -> None:
         """The frame-rate line drawn in the top-left corner."""
         if text != self._rates_text:
             self._rates_text = text
-            self.update()
+            self._request_paint()
 
     def set_message(self, message: str) -> None:
         """A centred message over the video (empty: none), e.g. while a model loads."""
@@ -244,11 +249,14 @@ class VideoView(QWidget):
     def _on_display_timer_timeout(self) -> None:
         source = self._source
         frame = source.latest() if source is not None else None
-        if frame is None:
-            return
-        if frame.id == self._frame_id:
-            if self._scaled_for not in (None, self._target_size()):
+        if frame is None or frame.id == self._frame_id:
+            # No new frame: what changed meanwhile (an answer, the rates) is painted now,
+            # if it has waited long enough for a frame to bring it along.
+            waited = time.monotonic() - self._dirty_since if self._dirty_since else 0.0
+            if frame is not None and self._scaled_for != self._target_size():
                 self._convert(frame)  # the view was resized: scale the frame again
+            elif waited >= COALESCE_S:
+                self._repaint_now()
             return
         self._frame_id = frame.id
         prediction = self._prediction
@@ -263,26 +271,34 @@ class VideoView(QWidget):
         return still and prediction.frame_id < self._frame_id
 
     def _target_size(self) -> tuple[int, int]:
-        """The view's size in device pixels: what a frame is scaled down to."""
+        """The view's size in device pixels: what a frame is fitted into."""
         ratio = self.devicePixelRatioF()
         return max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio))
 
     def _convert(self, frame: Frame) -> None:
-        """Scales ``frame`` to the view (only ever down) and converts it to RGB, once."""
+        """Scales ``frame`` to exactly its size on screen and converts it, once per frame.
+
+        The image is scaled to the device pixels it fills (down with :func:`fit_for_display`,
+        up bilinearly) and converted to the screen's own 32-bit format, so a paint copies
+        it without scaling or converting, however often it paints.
+        """
         target = self._target_size()
-        image = fit_for_display(frame.image, target)
+        height, width = frame.image.shape[:2]
+        scale = min(target[0] / width, target[1] / height)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = fit_for_display(frame.image, size)  # down; the colours at the smaller size
+        code = cv2.COLOR_GRAY2BGRA if image.ndim == 2 else cv2.COLOR_BGR2BGRA
+        bgra = cv2.cvtColor(image, code)  # B, G, R, 255 in memory: Qt's RGB32 (0xffRRGGBB)
+        if bgra.shape[1] != size[0] or bgra.shape[0] != size[1]:
+            bgra = cv2.resize(bgra, size, interpolation=cv2.INTER_LINEAR)  # up
         self._frame = frame
-        self._scaled_for = target if image is not frame.image else None
-        if image.ndim == 2:
-            rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-        else:
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        height, width = rgb.shape[:2]
-        self._rgb = rgb
+        self._scaled_for = target
+        self._rgb = bgra
         # PyQt6's stub declares ``data: bytes``; the constructor takes any buffer. The QImage
-        # borrows rgb's memory without a copy, and self._rgb keeps that memory alive.
-        data = cast(bytes, rgb.data)
-        self._image = QImage(data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+        # borrows the array's memory without a copy, and self._rgb keeps that memory alive.
+        data = cast(bytes, bgra.data)
+        self._image = QImage(data, size[0], size[1], bgra.strides[0], QImage.Format.Format_RGB32)
+        self._image.setDevicePixelRatio(self.devicePixelRatioF())
         source = self._source
         # A still source with several photos (SceneSource) lists them in ``paths``.
         paths: Sequence[object] = getattr(source, "paths", ())
@@ -290,44 +306,65 @@ class VideoView(QWidget):
             self._frame_caption = f"{frame.name}  ({frame.index + 1}/{len(paths)})"
         else:
             self._frame_caption = frame.name if source is not None and source.is_still else ""
+        self._repaint_now()
+
+    def _request_paint(self) -> None:
+        """Something drawn over the video changed: paint it with the next frame if frames
+        are coming (one paint per frame, not one per frame and one per answer), else now."""
+        source = self._source
+        last = self.last_frame_time
+        live = source is not None and not source.is_still and self._timer.isActive()
+        if live and last is not None and time.monotonic() - last < COALESCE_S:
+            if not self._dirty_since:
+                self._dirty_since = time.monotonic()
+            return
+        self._repaint_now()
+
+    def _repaint_now(self) -> None:
+        self._dirty_since = 0.0
         self.update()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._frame is not None:
+            self._convert(self._frame)  # the frame fitted to the new size before it paints
+
+    def changeEvent(self, event: QEvent | None) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event is not None and event.type() == QEvent.Type.FontChange:
+            self._overlay.font_changed()
 
     def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(24, 24, 24))
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        if self._image is not None:
-            painter.drawImage(self.image_rect(), self._image)
+        image = self._image
+        if image is None:
+            painter.fillRect(self.rect(), BACKGROUND)
+        else:
+            # The image has the exact size it fills (see _convert): copied, never scaled.
+            shown = self.image_rect()
+            painter.fillRect(QRectF(0, 0, self.width(), shown.top() + 1), BACKGROUND)
+            painter.fillRect(QRectF(0, shown.bottom() - 1, self.width(), self.height()), BACKGROUND)
+            painter.fillRect(QRectF(0, 0, shown.left() + 1, self.height()), BACKGROUND)
+            painter.fillRect(QRectF(shown.right() - 1, 0, self.width(), self.height()), BACKGROUND)
+            painter.drawImage(shown.topLeft(), image)
+        overlay = self._overlay
+        if image is not None:
             if self._painted_id != self._frame_id:
                 self._painted_id = self._frame_id
                 self._count_painted_frame()
-            self._draw_box(painter)
+            overlay.box(painter, self.box_rect(), self._label_text())
         if self._rates_text:
-            self._draw_tag(
-                painter, QPointF(8, 8), self._rates_text, QColor(0, 0, 0, 170), small=True
-            )
+            overlay.tag(painter, QPointF(8, 8), self._rates_text, small=True)
         bottom = self.height() - 8
         if self._frame_caption:
-            self._draw_tag(
-                painter,
-                QPointF(8, bottom - 26),
-                self._frame_caption,
-                QColor(0, 0, 0, 170),
-                small=True,
-            )
+            overlay.tag(painter, QPointF(8, bottom - 26), self._frame_caption, small=True)
         if self._hint:
-            font = self._font(small=True)
-            width = QFontMetricsF(font).horizontalAdvance(self._hint) + 16
-            self._draw_tag(
-                painter,
-                QPointF(self.width() - width - 8, bottom - 26),
-                self._hint,
-                QColor(0, 0, 0, 170),
-                small=True,
+            width = overlay.tag_size(self._hint, small=True)[0]
+            overlay.tag(
+                painter, QPointF(self.width() - width - 8, bottom - 26), self._hint, small=True
             )
         if self.message_text:
-            self._draw_message(painter, self.message_text)
+            overlay.message(painter, self.message_text)
         painter.end()
 
     def _count_painted_frame(self) -> None:
@@ -337,35 +374,6 @@ class VideoView(QWidget):
         if self.first_frame_time is None:
             self.first_frame_time = now
         self.last_frame_time = now
-
-    def _draw_box(self, painter: QPainter) -> None:
-        box = self.box_rect()
-        # Two-tone outline: a wide black line under a white dashed one reads on any background.
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor(0, 0, 0), 5))
-        painter.drawRect(box)
-        dashed = QPen(QColor(255, 255, 255), 3)
-        dashed.setStyle(Qt.PenStyle.CustomDashLine)
-        dashed.setDashPattern([4, 3])
-        painter.setPen(dashed)
-        painter.drawRect(box)
-        painter.setPen(QPen(QColor(0, 0, 0), 1.5))
-        painter.setBrush(QColor(255, 214, 0))
-        half = 5.0
-        for corner in (box.topLeft(), box.topRight(), box.bottomLeft(), box.bottomRight()):
-            painter.drawRect(QRectF(corner.x() - half, corner.y() - half, 2 * half, 2 * half))
-        text = self._label_text()
-        if text:
-            font = self._font()
-            height = QFontMetricsF(font).height() + 8
-            y = box.top() - height - 4 if box.top() - height - 4 >= 0 else box.top() + 6
-            self._draw_tag(
-                painter,
-                QPointF(max(0.0, box.left()), y),
-                text,
-                QColor(255, 214, 0, 235),
-                fg=QColor(0, 0, 0),
-            )
 
     def _label_text(self) -> str:
         prediction = self._prediction
@@ -377,49 +385,6 @@ class VideoView(QWidget):
         if self._mode == "click":
             return "click or press Space to recognise"
         return ""
-
-    def _font(self, small: bool = False) -> QFont:
-        font = QFont(self.font())
-        font.setPointSizeF(max(9.0, font.pointSizeF() * (1.0 if small else 1.35)))
-        font.setBold(not small)
-        return font
-
-    def _draw_tag(
-        self,
-        painter: QPainter,
-        at: QPointF,
-        text: str,
-        bg: QColor,
-        fg: QColor | None = None,
-        small: bool = False,
-    ) -> None:
-        font = self._font(small)
-        metrics = QFontMetricsF(font)
-        rect = QRectF(at.x(), at.y(), metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
-        if rect.right() > self.width():
-            rect.moveRight(self.width() - 2.0)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(bg)
-        painter.drawRoundedRect(rect, 5, 5)
-        painter.setFont(font)
-        painter.setPen(fg or QColor(255, 255, 255))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-
-    def _draw_message(self, painter: QPainter, message: str) -> None:
-        font = self._font()
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
-        width = min(self.width() - 40.0, metrics.horizontalAdvance(message) + 40)
-        rect = QRectF((self.width() - width) / 2, self.height() / 2 - 40, width, 80)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 190))
-        painter.drawRoundedRect(rect, 8, 8)
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(
-            rect.adjusted(12, 6, -12, -6),
-            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            message,
-        )
 
     # -- mouse and keys -------------------------------------------------------------------
     def _corner_at(self, point: QPointF) -> tuple[float, float] | None:
