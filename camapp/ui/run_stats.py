@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from camapp.pipeline.events import Prediction
+from camapp.store.variants import count_text
 
 if TYPE_CHECKING:
     from camapp.ui.window import MainWindow
@@ -89,13 +90,27 @@ class RunRecorder:
         """
         w = self.window
         stats = w.session.worker.stats()
-        info = w.session.model_info
         if not w.source.is_still and stats["inference_fps"] > 0 and stats["inference_ms"] > 0:
             return ModelSpeed(stats["inference_ms"], stats["inference_fps"], "live, last second")
-        measured = w.session.worker.measured
-        if measured is None or info is None or measured.generation != info.generation:
+        return self.measured_speed()
+
+    def measured_speed(self) -> ModelSpeed:
+        """The loaded model's own measurement (median of a few invokes): it changes once per
+        model, so the model card and the settings show it without redrawing 4 times a second."""
+        w = self.window
+        info = w.session.model_info
+        if info is None:
             return ModelSpeed()
-        threads = f"{measured.threads} thread{'s' * (measured.threads != 1)}"
+        tuned = w.session.tuned(info.spec)
+        if tuned is not None and (tuned.threads, tuned.xnnpack) == (info.threads, info.xnnpack):
+            # Running on its tuned path: the tuning's longer, interleaved timing is the truer.
+            best = tuned.best
+            how = f"median of {best.runs} invokes, {count_text(best.threads, 'thread')}, tuned"
+            return ModelSpeed(best.median_ms, 1000.0 / best.median_ms, how)
+        measured = w.session.worker.measured
+        if measured is None or measured.generation != info.generation:
+            return ModelSpeed()
+        threads = count_text(measured.threads, "thread")
         return ModelSpeed(
             measured.median_ms, measured.fps, f"median of {measured.runs} invokes, {threads}"
         )

@@ -14,7 +14,8 @@ from camapp.pipeline.events import ModelInfo, Prediction
 from camapp.pipeline.session import Session
 from camapp.pipeline.worker import InferenceWorker
 from camapp.store.catalog import ModelEntry
-from camapp.store.variants import counterpart, install_command
+from camapp.store.variants import count_text, counterpart, install_command
+from camapp.ui.pacer import Pacer
 from camapp.ui.panels import (
     ComparePanel,
     LabelsPanel,
@@ -40,6 +41,8 @@ DOCKS = (
 )
 #: Width of the dock column at start (pixels): the compare tab is laid out for it.
 DOCK_WIDTH = 360
+#: The side panels show a live source's answers at most this often (5 Hz).
+PANEL_INTERVAL_MS = 200
 #: Share of the dock column's height the Compare tab takes when compare mode starts.
 COMPARE_SHARE = 0.7
 
@@ -108,6 +111,9 @@ class SidePanels:
         #: Median invoke ms measured here, by model spec (this run).
         self.measured: dict[str, float] = {}
         self._failure = ""
+        # The panels follow a live source's answers at a few Hz (the box label on the video
+        # follows every frame): each panel update is GUI-thread time taken from the model.
+        self._pacer: Pacer[Prediction] = Pacer(PANEL_INTERVAL_MS, self._show_prediction, window)
         self.results = ResultsPanel(session.top_k, session.threshold)
         click = session.mode == "click"
         self.results.clear(
@@ -186,7 +192,11 @@ class SidePanels:
 
     # -- news from the session --------------------------------------------------------------
     def show_prediction(self, prediction: Prediction) -> None:
-        """An answer of the main model (or, with ``tag``, of the compared one)."""
+        """An answer of the main model (or, with ``tag``, of the compared one): shown at once
+        for a still photo, else at most every :data:`PANEL_INTERVAL_MS` (the newest)."""
+        self._pacer.push(prediction, key=prediction.tag, now=self.session.source.is_still)
+
+    def _show_prediction(self, prediction: Prediction) -> None:
         if prediction.tag:
             self.compare.show_prediction(1, prediction)
             return
@@ -203,6 +213,7 @@ class SidePanels:
                 self.compare_started(info.spec, self.session.compare_threads())
             self.compare.set_title(1, title)
             return
+        self._pacer.clear()  # answers of the model before are out of date
         entry = self.entry(info.spec)
         paths = [self.store.find(f) for f in entry.files] if entry else [Path(info.spec)]
         self.model_card.show_model(info, entry, file_size([p for p in paths if p]))
@@ -232,13 +243,13 @@ class SidePanels:
 
     def scene_changed(self) -> None:
         """N / P or your own photo: an answer about the photo before is not shown any more."""
+        self._pacer.clear()  # answers about the photo before are out of date
         frame = self.session.source.latest()
         last = getattr(self.window, "last_prediction", None)
         if frame is None or (last is not None and last.frame_id >= frame.id):
             return  # the new photo's answer is here already
         click = self.session.mode == "click"
         self.results.clear("click the picture or press Space" if click else "recognising...")
-        self.results.detail.setText("")
         for column in self.compare.columns:
             column.bars.set_rows([], placeholder="a new photo")
 
@@ -260,20 +271,37 @@ class SidePanels:
             )
         else:
             panel.set_still(still, last_ms)
-        panel.set_device_speed(speed.text())
+        panel.set_device_speed(speed.text())  # live: it may change every second
         info = self.session.model_info
-        if speed.ms > 0 and info is not None:
-            self.model_card.set_speed(speed.ms, speed.fps, speed.how)
+        # The card and the settings show the model's own measurement, which changes once per
+        # model (and once more when it is tuned): no HTML redrawn four times a second.
+        measured = recorder.measured_speed()
+        if measured.ms > 0 and info is not None:
+            self.model_card.set_speed(measured.ms, measured.fps, measured.how, self._tuned(info))
             self.settings.show_running(
-                self.name(info), f"{speed.ms:.1f} ms, {speed.fps:.0f} fps here", self._failure
+                self.name(info), f"{measured.ms:.1f} ms, {measured.fps:.0f} fps here", self._failure
             )
-            if abs(self.measured.get(info.spec, 0.0) - speed.ms) >= 0.05:
-                self.measured[info.spec] = speed.ms
+            if abs(self.measured.get(info.spec, 0.0) - measured.ms) >= 0.05:
+                self.measured[info.spec] = measured.ms
                 if self.card_tabs.currentWidget() is self.card_compare:
                     self._refresh_card_compare()
         second = self.session.compare_worker
         if second is not None:
             self._show_compare_rates(rates, speed, still is not None, second)
+
+    def _tuned(self, info: ModelInfo) -> str:
+        """The model card's "Fastest here": the tuned path, or why there is none (yet)."""
+        session = self.session
+        if session.threads_setting:
+            return f"not timed: {count_text(session.threads_setting, 'thread')} set in Settings"
+        if session.compare_worker is not None:
+            return "not timed in compare mode"
+        tuned = session.tuned(info.spec)
+        if tuned is not None:
+            return tuned.describe()
+        if not session.tunes:
+            return "-"
+        return f"timing 1 to {default_threads()} threads, with and without XNNPACK..."
 
     def _show_compare_rates(
         self, rates: dict[str, float], speed: ModelSpeed, still: bool, second: InferenceWorker

@@ -11,6 +11,7 @@ from camapp.pipeline.events import Prediction
 from camapp.store.catalog import ModelEntry
 from camapp.store.variants import classifiers
 from camapp.ui.panels.fps_chart import COLOURS, FpsChartView
+from camapp.ui.panels.live_text import LiveText
 from camapp.ui.panels.score_bars import ScoreBarsView
 
 #: Bar height in the compare columns: five answers of two models fit a 1280x720 window.
@@ -28,8 +29,7 @@ class _Column(QWidget):
         self.title.setWordWrap(True)
         self.title.setStyleSheet(f"color: {colour}; font-weight: bold")
         self.bars = ScoreBarsView(row=COMPACT_ROW)
-        self.speed = QLabel("")
-        self.speed.setWordWrap(True)
+        self.speed = LiveText("")  # changes four times a second: no re-layout
         layout.addWidget(self.title)
         layout.addWidget(self.bars)
         layout.addWidget(self.speed)

@@ -85,6 +85,7 @@ class ModelCardPanel(QScrollArea):
         self._info: ModelInfo | None = None
         self._file_bytes: int | None = None
         self._speed = ""
+        self._tuned = ""
         self._installed = True
         self._set_buttons(install=False, back=False)
 
@@ -97,7 +98,7 @@ class ModelCardPanel(QScrollArea):
             file_bytes: Size of its files on disk, if known.
         """
         self._info, self._entry, self._file_bytes = info, entry, file_bytes
-        self._speed, self._installed = "", True
+        self._speed, self._tuned, self._installed = "", "", True
         self._set_buttons(install=False, back=False)
         self._render()
 
@@ -125,17 +126,20 @@ class ModelCardPanel(QScrollArea):
         self._set_buttons(install=not installed, back=True)
         self._render()
 
-    def set_speed(self, ms: float, fps: float, how: str) -> None:
-        """The running model's speed on this device.
+    def set_speed(self, ms: float, fps: float, how: str, tuned: str = "") -> None:
+        """The running model's speed on this device (redrawn only when it changed).
 
         Args:
             ms: Median time of one invoke (0: not measured yet).
-            fps: The rate that time allows, or the rate measured live.
+            fps: The rate that time allows.
             how: How it was measured (``median of 5 invokes``).
+            tuned: The fastest threads x XNNPACK found here (``1 thread, XNNPACK: 6.6 ms;
+                2 threads, XNNPACK: 7.6 ms``), or why there is none yet.
         """
         text = f"<b>{ms:.1f} ms</b> per image, {fps:.0f} fps ({how})" if ms > 0 else ""
-        if self._info is not None and text != self._speed:  # only on the running model's card
-            self._speed = text
+        path = html.escape(tuned)
+        if self._info is not None and (text, path) != (self._speed, self._tuned):
+            self._speed, self._tuned = text, path  # only on the running model's card
             self._render()
 
     @property
@@ -174,6 +178,7 @@ class ModelCardPanel(QScrollArea):
                 ("Runtime", runtime + (", XNNPACK" if info.xnnpack else "")),
                 ("Loaded in", f"{info.load_ms:.0f} ms"),
                 ("Measured here", self._speed or "measuring..."),
+                ("Fastest here", self._tuned or "-"),
             ]
         else:
             state = "yes" if self._installed else "no"

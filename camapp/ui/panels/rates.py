@@ -5,6 +5,8 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from camapp.ui.panels.live_text import LiveText
+
 
 class RatesPanel(QWidget):
     """Camera, display and inference frame rates and the median inference time.
@@ -18,7 +20,8 @@ class RatesPanel(QWidget):
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        self._values: dict[str, QLabel] = {}
+        # The values change every quarter second: LiveText repaints them without a re-layout.
+        self._values: dict[str, LiveText] = {}
         names = [
             ("camera", "Camera"),
             ("display", "Display"),
@@ -26,18 +29,17 @@ class RatesPanel(QWidget):
             ("ms", "Inference time"),
         ]
         for i, (key, text) in enumerate(names):
-            value = QLabel("-")
+            value = LiveText("-", align=Qt.AlignmentFlag.AlignRight)
             value.setObjectName(f"rate_{key}")
-            value.setAlignment(Qt.AlignmentFlag.AlignRight)
             grid.addWidget(QLabel(text), i, 0)  # one pair a row: a narrow dock needs no scroll
             grid.addWidget(value, i, 1)
             self._values[key] = value
-        device = QLabel("-")
+        # The device speed is long ("12.1 ms per image, 83 fps (live, last second)"): a line of
+        # its own under its name, so a narrow dock shows it whole.
+        device = LiveText("-", align=Qt.AlignmentFlag.AlignRight)
         device.setObjectName("rate_device")
-        device.setWordWrap(True)
-        device.setAlignment(Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(QLabel("On this device"), len(names), 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(device, len(names), 1)
+        grid.addWidget(QLabel("On this device"), len(names), 0, 1, 2)
+        grid.addWidget(device, len(names) + 1, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         self._values["device"] = device
 

@@ -6,6 +6,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from camapp.pipeline.events import Prediction
+from camapp.ui.panels.live_text import LiveText
 from camapp.ui.panels.rates import RatesPanel
 from camapp.ui.panels.score_bars import ScoreBarsView
 
@@ -21,12 +22,8 @@ class ResultsPanel(QWidget):
     def __init__(self, top_k: int, threshold: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        self.heading = QLabel("")
-        self.heading.setWordWrap(True)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.heading.setFont(font)
+        # Text that changes with every answer is LiveText: one line, no re-layout.
+        self.heading = LiveText("", scale=1.4, bold=True)
         layout.addWidget(self.heading)
         self.bars = ScoreBarsView()
         layout.addWidget(self.bars)
@@ -53,10 +50,10 @@ class ResultsPanel(QWidget):
         layout.addWidget(rates_title)
         self.rates = RatesPanel()
         layout.addWidget(self.rates)
-        self.detail = QLabel("")
-        self.detail.setWordWrap(True)
-        self.detail.setStyleSheet("color: gray")
+        self.detail = LiveText("", muted=True)
         layout.addWidget(self.detail)
+        self.latency = LiveText("", muted=True)
+        layout.addWidget(self.latency)
         layout.addStretch(1)
         self.top_k.valueChanged.connect(self.top_k_changed)
         self.threshold.valueChanged.connect(lambda v: self.threshold_changed.emit(v / 100.0))
@@ -74,15 +71,16 @@ class ResultsPanel(QWidget):
         self.heading.setText(f"{c.labels[0]} ({c.scores[0] * 100:.0f}%)" if rows else "not sure")
         self.bars.set_rows(rows, placeholder="nothing above the threshold")
         t = c.timings
-        text = (
-            f"frame {prediction.frame_id}: preprocess {t.preprocess_ms:.1f} ms, "
-            f"model {t.invoke_ms:.1f} ms, top-k {t.postprocess_ms:.1f} ms"
+        self.detail.setText(
+            f"preprocess {t.preprocess_ms:.1f} ms, model {t.invoke_ms:.1f} ms, "
+            f"top-k {t.postprocess_ms:.1f} ms"
         )
-        if live:
-            text += f", capture to answer {prediction.latency_ms:.0f} ms"
-        self.detail.setText(text)
+        latency = f", capture to answer {prediction.latency_ms:.0f} ms" if live else ""
+        self.latency.setText(f"frame {prediction.frame_id}{latency}")
 
     def clear(self, placeholder: str) -> None:
         """Shows no answer, only ``placeholder`` where the bars go."""
         self.heading.setText("")
+        self.detail.setText("")
+        self.latency.setText("")
         self.bars.set_rows([], placeholder=placeholder)
