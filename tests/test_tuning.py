@@ -124,3 +124,34 @@ def test_a_manual_thread_count_wins(store, tmp_path, threads):
         info = session.model_info
         assert info is not None and info.threads == threads and info.xnnpack
         assert session.tuned(V3) is None
+
+
+def test_a_live_video_is_tuned_between_its_frames_and_keeps_answering(store, tmp_path, scene_video):
+    # A live source never leaves the worker idle (a frame every 33 ms): tuning must still
+    # happen, one invoke at a time between frames, while the answers go on.
+    cache = TuningCache(tmp_path / "tuning.yaml")
+    with Session(
+        source=str(scene_video), model=V3, store=store, tune=True, tuning_cache=cache
+    ) as session:
+        assert session.latest_prediction(timeout=20) is not None
+        deadline = time.monotonic() + 30
+        while session.tuned(V3) is None and time.monotonic() < deadline:
+            session.latest_prediction(timeout=0.5)
+        tuned = session.tuned(V3)
+        assert tuned is not None, "a live video was never tuned"
+        answered = session.stats().primary.predictions
+        later = session.latest_prediction(timeout=10)
+        assert later is not None and session.stats().primary.predictions > answered
+        assert {(t.threads, t.xnnpack) for t in tuned.grid} >= {(1, True), (1, False)}
+        stored = cache.get(tuned.key)
+        assert stored is not None and (stored.threads, stored.xnnpack) == (
+            tuned.threads,
+            tuned.xnnpack,
+        )
+        while time.monotonic() < deadline:
+            info = session.model_info
+            if info is not None and (info.threads, info.xnnpack) == (tuned.threads, tuned.xnnpack):
+                break
+            session.latest_prediction(timeout=0.5)
+        info = session.model_info
+        assert info is not None and (info.threads, info.xnnpack) == (tuned.threads, tuned.xnnpack)

@@ -271,6 +271,9 @@ class Settings:
     xnnpack: bool = _setting(
         True, _Rule("true or false", lambda value: _accept(isinstance(value, bool), value))
     )
+    tune: bool = _setting(
+        True, _Rule("true or false", lambda value: _accept(isinstance(value, bool), value))
+    )
     runtime: str = _setting("auto", _Rule(f"one of {', '.join(_RUNTIMES)}", _choice(*_RUNTIMES)))
     top_k: int = _setting(5, _Rule("a whole number from 1 to 20", _whole(1, 20)))
     threshold: float = _setting(0.01, _Rule("a number from 0 to 1", _number(0.0, 1.0)))

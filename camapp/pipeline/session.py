@@ -232,6 +232,11 @@ class Session:
         )
         return self._tuning.apply(spec, options) if self._threads is None else options
 
+    @property
+    def tunes(self) -> bool:
+        """Whether models on "auto" threads are tuned (the ``tune`` argument)."""
+        return self._tuning.enabled
+
     def tuned(self, spec: str) -> TuningChoice | None:
         """The fastest threads x XNNPACK of a model on this device, once known."""
         return self._tuning.get(str(spec))

@@ -381,6 +381,10 @@ class InferenceWorker:
             try:
                 self._classify(frame)
                 last_error = ""
+                if self._tuning is not None:
+                    # Frames keep coming, so the wait would never time out into an idle
+                    # pass: come back at once and tune one invoke while the next frame is due.
+                    self._wake.set()
             except Exception as exc:  # noqa: BLE001 - report once, keep going
                 message = str(exc) if isinstance(exc, CamappError) else f"inference failed: {exc}"
                 if message != last_error:

@@ -70,6 +70,7 @@ def make_session(store: ModelStore, args: argparse.Namespace, settings: dict[str
         compare=str(settings["compare"]) if settings.get("compare") else None,
         stream_timeout=float(settings.get("stream_timeout") or STREAM_TIMEOUT_S),
         reconnect=Backoff(cap=float(settings.get("reconnect_max_wait") or 10.0)),
+        tune=bool(settings.get("tune", True)),
     )
 
 
