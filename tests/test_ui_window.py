@@ -53,7 +53,8 @@ def test_predictions_arrive_and_name_the_cat_in_the_video(qtbot, open_window, sc
 
     qtbot.waitUntil(saw_cat, timeout=WAIT)
     assert window.results.heading.text()
-    assert window.video.frames_shown > 0
+    # A frame is painted with its answer, at the next paint: just after the answer came.
+    qtbot.waitUntil(lambda: window.video.frames_shown > 0, timeout=WAIT)
     assert all(p.model == V2 for p in shown)
 
 

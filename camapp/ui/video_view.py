@@ -34,6 +34,8 @@ from camapp.ui.overlay_painter import OverlayPainter
 DISPLAY_INTERVAL_MS = 16
 #: Longest an overlay change (answer, rates) waits for the next frame to be painted with it.
 COALESCE_S = 0.05
+#: Longest a new live frame waits for its answer before it is shown without it.
+ANSWER_WAIT_S = 0.025
 #: Outside the picture, and while there is none.
 BACKGROUND = QColor(24, 24, 24)
 #: Box size change per arrow key or wheel notch.
@@ -110,7 +112,10 @@ class VideoView(QWidget):
         self._mode = "continuous"
         self._drag: _Drag | None = None
         self._dirty_since = 0.0  # when an overlay change began waiting for a frame (0: none)
+        self._held_id = 0  # a new frame waiting for its answer (0: none), and since when
+        self._held_since = 0.0
         self._overlay = OverlayPainter(self)  # the box, its label and the tags
+        self._buffers: dict[str, np.ndarray] = {}  # the displayed frame's, reused
         #: New frames painted per second.
         self.display_meter = RateMeter()
         #: New frames painted since start, and when the first one was.
@@ -174,6 +179,10 @@ class VideoView(QWidget):
         if prediction is not None and self._about_older_photo(prediction):
             return
         self._prediction = prediction
+        if prediction is not None and self._held_id and prediction.frame_id >= self._held_id:
+            self._held_id = 0
+            self._on_display_timer_timeout()  # the frame held for this answer: now, with it
+            return
         self._request_paint()
 
     def set_rates_text(self, text: str) -> None:
@@ -258,11 +267,33 @@ class VideoView(QWidget):
             elif waited >= COALESCE_S:
                 self._repaint_now()
             return
+        if self._answer_due(frame):
+            return  # shown with its answer (set_prediction), or on a later tick
         self._frame_id = frame.id
         prediction = self._prediction
         if prediction is not None and self._about_older_photo(prediction):
             self._prediction = None  # a new photo: the old label is not about it
         self._convert(frame)
+
+    def _answer_due(self, frame: Frame) -> bool:
+        """Whether to hold a new live frame until its answer comes (at most ANSWER_WAIT_S).
+
+        The model starts on a frame the moment it arrives; scaling and painting it at that
+        moment takes a core from the model (2 cores, 2 interpreter threads: the invoke ran
+        1.2x slower in the window than headless). Shown right after its answer instead, the
+        picture costs the model nothing, and the label drawn on it is about that very frame.
+        A model slower than the wait, click mode, or a still photo: shown at once.
+        """
+        source = self._source
+        if self._mode != "continuous" or source is None or source.is_still:
+            return False
+        answered = self._prediction is not None and self._prediction.frame_id >= frame.id
+        if answered:
+            return False
+        now = time.monotonic()
+        if self._held_id != frame.id:
+            self._held_id, self._held_since = frame.id, now
+        return now - self._held_since < ANSWER_WAIT_S
 
     def _about_older_photo(self, prediction: Prediction) -> bool:
         """A still source's answer for a photo that N / P has moved away from."""
@@ -288,17 +319,24 @@ class VideoView(QWidget):
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         image = fit_for_display(frame.image, size)  # down; the colours at the smaller size
         code = cv2.COLOR_GRAY2BGRA if image.ndim == 2 else cv2.COLOR_BGR2BGRA
-        bgra = cv2.cvtColor(image, code)  # B, G, R, 255 in memory: Qt's RGB32 (0xffRRGGBB)
-        if bgra.shape[1] != size[0] or bgra.shape[0] != size[1]:
-            bgra = cv2.resize(bgra, size, interpolation=cv2.INTER_LINEAR)  # up
+        small = image.shape[1] != size[0] or image.shape[0] != size[1]
+        # B, G, R, 255 in memory is Qt's RGB32 (0xffRRGGBB). The buffers are reused frame
+        # after frame (a new 3 MB array per frame costs its page faults every time); only
+        # this thread writes them, and a paint reads them between two conversions.
+        bgra = cv2.cvtColor(image, code, dst=self._buffer("converted", image.shape[:2]))
+        if small:  # up, bilinear
+            scaled = self._buffer("scaled", (size[1], size[0]))
+            bgra = cv2.resize(bgra, size, dst=scaled, interpolation=cv2.INTER_LINEAR)
         self._frame = frame
         self._scaled_for = target
-        self._rgb = bgra
-        # PyQt6's stub declares ``data: bytes``; the constructor takes any buffer. The QImage
-        # borrows the array's memory without a copy, and self._rgb keeps that memory alive.
-        data = cast(bytes, bgra.data)
-        self._image = QImage(data, size[0], size[1], bgra.strides[0], QImage.Format.Format_RGB32)
-        self._image.setDevicePixelRatio(self.devicePixelRatioF())
+        if self._image is None or self._rgb is not bgra:
+            self._rgb = bgra
+            # PyQt6's stub declares ``data: bytes``; the constructor takes any buffer. The
+            # QImage borrows the array's memory without a copy; self._rgb keeps it alive.
+            data = cast(bytes, bgra.data)
+            image_format = QImage.Format.Format_RGB32
+            self._image = QImage(data, size[0], size[1], bgra.strides[0], image_format)
+            self._image.setDevicePixelRatio(self.devicePixelRatioF())
         source = self._source
         # A still source with several photos (SceneSource) lists them in ``paths``.
         paths: Sequence[object] = getattr(source, "paths", ())
@@ -333,6 +371,13 @@ class VideoView(QWidget):
         super().changeEvent(event)
         if event is not None and event.type() == QEvent.Type.FontChange:
             self._overlay.font_changed()
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A reused ``height x width x 4`` uint8 buffer (made again when the size changes)."""
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.shape[:2] != shape[:2]:
+            buffer = self._buffers[name] = np.empty((shape[0], shape[1], 4), np.uint8)
+        return buffer
 
     def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)

@@ -23,9 +23,14 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str | None) -> None:  # noqa: N802 - Qt override
-        self._full = text or ""
+        text = text or ""
+        if text == self._full:
+            return
+        before = self.sizeHint().width()
+        self._full = text
         self._elide()
-        self.updateGeometry()
+        if self.sizeHint().width() != before:  # the rates four times a second: rarely
+            self.updateGeometry()
 
     def full_text(self) -> str:
         """The whole line, as set."""
