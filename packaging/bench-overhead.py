@@ -129,7 +129,8 @@ def _make_runner(kind: str, model: str, threads: int, frame: Any, roi: tuple[flo
         tensor = vision.TensorImage.create_from_array(rgb)
         x0, y0, x1, y1 = _roi_pixels(roi, rgb.shape[1], rgb.shape[0])
         box = processor.BoundingBox(origin_x=x0, origin_y=y0, width=x1 - x0, height=y1 - y0)
-        return lambda: tl_classifier.classify(tensor, box)
+        # TensorImage borrows rgb's memory without keeping it alive: the closure keeps it.
+        return lambda: (rgb, tl_classifier.classify(tensor, box))
     raise SystemExit(f"unknown contender {kind}")
 
 

@@ -100,7 +100,7 @@ def run_one(
     out = os.path.join(folder, f"{kind}.json")
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     if code:  # another checkout's camapp (e.g. main before a change), same venv
-        env["PYTHONPATH"] = code
+        env["PYTHONPATH"] = str(Path(code).resolve())
     if kind == "window":
         cmd = [
             sys.executable,
@@ -125,8 +125,10 @@ def run_one(
             env["QT_QPA_PLATFORM"] = "xcb"
     else:
         cmd = [sys.executable, "-c", HEADLESS, video, model, str(threads), str(total), out]
+    # Started in the scratch folder: "python -m" puts the working folder first on sys.path,
+    # which would otherwise pick the checkout it is run from over --checkouts.
     proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        cmd, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     # Start counting when the first answer is out, plus the warm-up: not the start-up.
     time.sleep(args.warmup + 1.0)
@@ -140,9 +142,8 @@ def run_one(
     if kind == "window":
         p50 = data["inference_ms_p50"]
     else:
-        # CLOCK_MONOTONIC is one clock for every process: the answers of the window.
-        window = [ms for t, ms in data["times"] if t0 <= t <= t1]
-        p50 = statistics.median(window or [ms for _, ms in data["times"]])
+        # Over the whole run, as camapp run's --stats-json gives it.
+        p50 = statistics.median(ms for _, ms in data["times"])
     return {"cpu": (c1 - c0) / (t1 - t0), "invoke_p50_ms": p50}
 
 
