@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from camapp.base.config import parse_yaml
 from camapp.base.errors import CamappError
 from camapp.base.roi import MIN_SIDE, ROI
-from camapp.inference.classifier import dequantize, quantize
+from camapp.inference.classifier import RawRanking, dequantize, quantize, top_k_indices
 from camapp.inference.labels import parse_labels
 
 EPS = 1e-9
@@ -167,3 +167,23 @@ def test_any_text_is_a_mapping_or_one_camapp_error(text):
         assert "\n" not in exc.message
     else:
         assert isinstance(data, dict)
+
+
+# -- ranking quantised scores --------------------------------------------------------------------
+@given(
+    st.sampled_from([np.uint8, np.int8]),
+    st.lists(st.integers(0, 255), min_size=2, max_size=300),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_raw_ranking_ranks_as_top_k_indices_ties_and_background_included(dtype, values, k, bg):
+    # The one-pass ranking camapp uses on quantised outputs must give exactly what the
+    # reference ranking gives (score down, equal scores by index up, background never).
+    info = np.iinfo(dtype)
+    raw = np.array([min(max(v + info.min, info.min), info.max) for v in values], dtype)
+    skip = (0,) if bg else ()
+    floor = info.min + 1  # as in the classifier: the lowest level (a zero score) never counts
+    expected, _ = top_k_indices(raw, k, float(floor), skip=skip, raw=True)
+    ranked = RawRanking(raw.size).top(raw, k, skip).tolist()
+    assert len(ranked) == min(k, raw.size - len(skip)) and not (bg and 0 in ranked)
+    assert [i for i in ranked if raw[i] >= floor] == expected
