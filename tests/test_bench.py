@@ -214,3 +214,19 @@ def test_invoke_phase_samples_several_frames_from_on_demand_sources(source, scen
     frames = sample_frames(spec, count=8)
     assert len(frames) == 8
     assert all(f.shape[2] == 3 for f in frames)
+
+
+def test_the_table_and_json_show_the_path_tuned_here(models_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    model = TWO.split(",")[0]
+    base = ["--models-dir", str(models_dir), "bench", "--models", model]
+    assert main([*base, "--tune"]) == 0
+    grid = capsys.readouterr().out
+    fastest = next(line for line in grid.splitlines() if line.endswith("<- fastest"))
+    measured = base + ["--source", "synthetic", "--duration", "0.5", "--e2e-seconds", "0.3"]
+    assert main([*measured, "--rounds", "2", "--json", str(tmp_path / "b.json")]) == 0
+    table = capsys.readouterr().out
+    record = json.loads((tmp_path / "b.json").read_text())[0]
+    # The path the grid marked fastest is the one the table and the JSON name.
+    assert record["tuned"] and record["tuned"] == fastest.split("(")[0].strip()
+    assert "fastest here" in table and record["tuned"] in table

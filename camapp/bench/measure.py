@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from camapp.base.errors import CamappError
+from camapp.bench.defaults import (
+    DEFAULT_DURATION,
+    DEFAULT_E2E_SECONDS,
+    DEFAULT_ROUNDS,
+    DEFAULT_WARMUP,
+)
 
 if TYPE_CHECKING:  # the CLI imports this module for every command: keep imports light
     from camapp.base.roi import ROI
@@ -23,15 +29,6 @@ if TYPE_CHECKING:  # the CLI imports this module for every command: keep imports
     from camapp.store.catalog import ModelEntry
     from camapp.store.model_store import ModelStore
 
-#: Seconds of invoke-only measurement per model and runtime (over all rounds).
-DEFAULT_DURATION = 1.5
-#: Seconds of the end-to-end pipeline phase per model and runtime (over all rounds): long
-#: enough for a stable median (0.5 s let the overhead drift from 0.77 to 2.12).
-DEFAULT_E2E_SECONDS = 3.0
-#: Round-robin rounds the duration is split into.
-DEFAULT_ROUNDS = 3
-#: Invokes (or pipeline predictions) discarded before each measured phase.
-DEFAULT_WARMUP = 10
 #: Fewest invokes / pipeline frames a phase measures, however short its time slice.
 MIN_SAMPLES = 3
 #: How long a pipeline may take to deliver its warm-up predictions.
@@ -136,6 +133,9 @@ class BenchResult:
     published_latency_ms_pixel1: float | None
     published_latency_ms_pixel2: float | None
     published_latency_ms_pixel3: float | None
+    #: The fastest threads x XNNPACK tuned on this device (``camapp bench --tune`` or the
+    #: app), from the tuning cache; ``None`` when this model was not tuned here yet.
+    tuned: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The result as a JSON object / CSV row, keys in field order."""

@@ -48,6 +48,7 @@ FIELDS = (
     "published_latency_ms_pixel1",
     "published_latency_ms_pixel2",
     "published_latency_ms_pixel3",
+    "tuned",
 )
 
 
@@ -114,12 +115,12 @@ def format_table(report: BenchReport) -> str:
     header = (
         f"{'model':<{width}}{runtime_col} {'load':>6} {'invoke':>7} {'p95':>7} "
         f"{'rounds p50':>13} {'vs':>6} {'e2e':>7} {'over-':>6} {'CPU':>5} {'RSS':>5} "
-        f"{'MACs':>5} {'top-1':>5} {'top-1':>5} {'Pixel1':>6}"
+        f"{'MACs':>5} {'top-1':>5} {'top-1':>5} {'Pixel1':>6}  {'fastest here'}"
     )
     units = (
         f"{'':<{width}}{' ' * len(runtime_col)} {'ms':>6} {'p50 ms':>7} {'ms':>7} "
         f"{'min-max ms':>13} {'fastest':>6} {'fps':>7} {'head':>6} {'%':>5} {'MB':>5} "
-        f"{'M':>5} {'publ':>5} {'meas':>5} {'ms':>6}"
+        f"{'M':>5} {'publ':>5} {'meas':>5} {'ms':>6}  {'(tuned)'}"
     )
     lines += [header, units]
     for r in results:
@@ -130,13 +131,14 @@ def format_table(report: BenchReport) -> str:
             f"{r.invoke_ms_p95:>7.2f} {spread:>13} {r.invoke_vs_fastest:>5.1f}x "
             f"{r.e2e_fps:>7.1f} {r.overhead_ratio:>6.2f} {r.cpu_percent:>5.0f} "
             f"{r.peak_rss_mb:>5.0f} {_num(r.macs_m, 'g'):>5} {_num(r.top1_published):>5} "
-            f"{_num(r.top1_measured):>5} {_num(r.published_phone_ms):>6}"
+            f"{_num(r.top1_measured):>5} {_num(r.published_phone_ms):>6}  {r.tuned or '-'}"
         )
     lines.append(
         "invoke: interpreter only, after the app's preprocessing; e2e: capture thread + "
         "latest-frame slot + worker at full speed, no window; overhead = e2e ms per frame / "
         "invoke p50 in the same phase (ideal 1.00); CPU of that GUI-less pipeline (100 = one "
-        "core); Pixel1: published phone latency."
+        "core); Pixel1: published phone latency; fastest here: the tuned threads x XNNPACK "
+        "(camapp bench --tune, or the app on first use; - not tuned yet)."
     )
     return "\n".join(lines)
 
