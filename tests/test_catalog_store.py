@@ -187,3 +187,23 @@ def test_options_for_names_the_install_command_when_missing(tmp_path, catalog, m
 def test_model_file_sha_is_lowercased():
     sha = "ABCDEF0123456789" * 4
     assert ModelFile.from_dict({"file": "a", "sha256": sha}).sha256 == sha.lower()
+
+
+def test_the_catalog_is_parsed_once_per_content_and_an_edit_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    packaged = Catalog.load()
+    parsed = tmp_path / "cache" / "camapp" / "parsed"
+    assert len(list(parsed.glob("*.json"))) == 1  # kept for the next command
+    assert [e.id for e in Catalog.load().entries] == [e.id for e in packaged.entries]
+    # An edited catalog is read again, not served from the cache.
+    mine = tmp_path / "models.yaml"
+    text = packaged_file("models.yaml").read_text(encoding="utf-8")
+    first = packaged.entries[0]
+    mine.write_text(text.replace(f'name: "{first.name}"', "name: My renamed model", 1))
+    assert Catalog.load(mine).get(first.id).name == "My renamed model"
+    assert len(list(parsed.glob("*.json"))) == 2
+    # A damaged cache entry is passed by: the file is parsed again and the entry rewritten.
+    for entry in parsed.glob("*.json"):
+        entry.write_text("{not json")
+    assert Catalog.load(mine).get(first.id).name == "My renamed model"
+    assert Catalog.load().get(first.id).name == first.name

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import stat
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
 from camapp.base.errors import CamappError
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the camapp package
 
-# libyaml's loader reads the 134 KB model catalog about six times faster than the pure-Python
-# one (a start-up cost of every command); PyYAML built without libyaml has only the latter.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader, imported on first use (10 ms a command that reads
+    only cached files never pays). libyaml's loader reads the 134 KB model catalog about six
+    times faster than the pure-Python one; PyYAML built without libyaml has only the latter.
+    """
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def packaged_file(name: str) -> Path:
@@ -45,6 +51,12 @@ def user_data_dir() -> Path:
     return Path(base) / "camapp"
 
 
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/camapp`` (default ``~/.cache/camapp``): anything camapp can rebuild."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "camapp"
+
+
 #: Largest YAML file camapp reads unless told otherwise: settings and state are a few KB.
 MAX_YAML_BYTES = 1 << 20
 
@@ -67,8 +79,9 @@ def _check_events(text: str) -> None:
     camapp's own files never use them. The event pass is iterative and costs about a third
     of the load (7 ms for the 134 KB catalog).
     """
+    yaml, loader = _yaml()
     depth = 0
-    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _Refused(
                 "uses YAML aliases (&/*), which camapp does not read", "write each value out"
@@ -97,6 +110,41 @@ def load_yaml(
         CamappError: When the file is missing, unreadable, too big, uses aliases, is nested
             too deeply or is not a YAML mapping, naming the line of a syntax error.
     """
+    return parse_yaml(_read_text(path, what, max_bytes), f"{what} {path}")
+
+
+def load_yaml_cached(
+    path: str | Path, what: str = "config file", max_bytes: int = MAX_YAML_BYTES
+) -> dict[str, Any]:
+    """:func:`load_yaml`, remembering the result as JSON in the user's cache folder.
+
+    Checking and parsing a large YAML file (the 130 KB model catalog: some 50 ms, most of
+    ``camapp classify``'s own start-up) happens once per file content: the cache entry is
+    named by the CRC-32 and length of the file's text, so an edited file is simply read
+    again. A cache that cannot be read or written is passed by.
+    """
+    text = _read_text(path, what, max_bytes)
+    data_bytes = text.encode("utf-8")
+    # CRC-32 and length name the content (hashlib's OpenSSL import alone costs 3 ms here).
+    cached = user_cache_dir() / "parsed" / f"{zlib.crc32(data_bytes):08x}-{len(data_bytes)}.json"
+    try:
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError, RecursionError):
+        pass  # none yet, or damaged: parsed again below
+    data = parse_yaml(text, f"{what} {path}")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(cached) as handle:
+            json.dump(data, handle)
+    except (OSError, TypeError, ValueError):
+        pass  # not JSON-able (a date, a set) or no cache folder: parsed each time, as before
+    return data
+
+
+def _read_text(path: str | Path, what: str, max_bytes: int) -> str:
+    """The file's text: at most ``max_bytes`` bytes of UTF-8 (a BOM is dropped)."""
     path = Path(path)
     try:
         with open(path, "rb") as handle:
@@ -111,13 +159,12 @@ def load_yaml(
             "is it the right file? fix it or delete it to start from the defaults",
         )
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CamappError(
             f"cannot read {what} {path}: not UTF-8 text (byte {exc.start})",
             "save it as UTF-8 or delete it to start from the defaults",
         ) from exc
-    return parse_yaml(text, f"{what} {path}")
 
 
 def parse_yaml(
@@ -135,9 +182,10 @@ def parse_yaml(
     Raises:
         CamappError: For invalid YAML, aliases, nesting too deep or a non-mapping.
     """
+    yaml, loader = _yaml()
     try:
         _check_events(text)
-        data = yaml.load(text, Loader=_SAFE_LOADER)  # a safe loader, C or Python
+        data = yaml.load(text, Loader=loader)  # a safe loader, C or Python
     except _Refused as exc:
         problem, hint = exc.args
         raise CamappError(f"{source} {problem}", hint) from None
@@ -245,7 +293,7 @@ def save_yaml(path: str | Path, data: dict[str, Any], header: str = "") -> None:
     with atomic_write(path) as handle:
         if header:
             handle.write("".join(f"# {line}\n" for line in header.splitlines()))
-        yaml.safe_dump(data, handle, sort_keys=False, default_flow_style=None)
+        _yaml()[0].safe_dump(data, handle, sort_keys=False, default_flow_style=None)
 
 
 def app_defaults() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from camapp.base.config import load_yaml, save_yaml
+from camapp.base.config import load_yaml, save_yaml, user_cache_dir
 from camapp.base.errors import CamappError
 from camapp.inference.classifier import Classifier
 from camapp.inference.options import ClassifierOptions
@@ -148,12 +148,6 @@ def tuning_key(options: ClassifierOptions, cpu: str | None = None) -> str:
     runtime = load_runtime(options.runtime)
     files = "+".join(file_sha256(p)[:16] for p in options.model_paths)
     return f"{files} {runtime.name} {runtime.version} {cpu or cpu_model()}"
-
-
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/camapp`` (default ``~/.cache/camapp``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "camapp"
 
 
 class TuningCache:

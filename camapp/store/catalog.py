@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from camapp.base.config import load_yaml, packaged_file
+from camapp.base.config import load_yaml_cached, packaged_file
 from camapp.base.errors import CamappError
 
 
@@ -149,7 +149,7 @@ class Catalog:
             CamappError: When the file is missing or malformed.
         """
         path = Path(path or os.environ.get("CAMAPP_CATALOG") or packaged_file("models.yaml"))
-        data = load_yaml(path, what="model catalog", max_bytes=MAX_CATALOG_BYTES)
+        data = load_yaml_cached(path, what="model catalog", max_bytes=MAX_CATALOG_BYTES)
         hint = "fix the entry or restore the file from the camapp release"
         models = data.get("models")
         if not isinstance(models, list):
