@@ -35,6 +35,8 @@ Usage (from the repository, with the project's venv)::
 
     .venv/bin/python packaging/bench-overhead.py                  # 3 models x 1,2 threads
     .venv/bin/python packaging/bench-overhead.py --rounds 20 --seconds 0.5 --json out.json
+    git worktree add /tmp/camapp-before main    # before and after a change, same rounds:
+    .venv/bin/python packaging/bench-overhead.py --before /tmp/camapp-before
 """
 
 from __future__ import annotations
@@ -73,8 +75,8 @@ def _roi_pixels(roi: tuple[float, ...], width: int, height: int) -> tuple[int, i
 
 def _make_runner(kind: str, model: str, threads: int, frame: Any, roi: tuple[float, ...]) -> Any:
     """Returns a no-argument callable that does one frame's work for ``kind``."""
-    if kind == "camapp":
-        sys.path.insert(0, str(REPO))
+    if kind in ("camapp", "before"):
+        sys.path.insert(0, os.environ.get("CAMAPP_CODE", str(REPO)))
         from camapp.base.roi import ROI
         from camapp.inference.classifier import Classifier
         from camapp.inference.options import ClassifierOptions
@@ -166,11 +168,14 @@ def worker(args: argparse.Namespace) -> None:
 class Contender:
     """One worker process, kept running for every round."""
 
-    def __init__(self, kind: str, python: str, model: str, threads: int, frame: str, roi: str):
+    def __init__(
+        self, kind: str, python: str, model: str, threads: int, frame: str, roi: str, code: str
+    ):
         self.kind = kind
         cmd = [python, str(HERE), "--worker", kind, "--model", model, "--threads", str(threads)]
         cmd += ["--frame", frame, "--roi", roi]
-        env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="3", GLOG_minloglevel="3")
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", GLOG_minloglevel="3")
+        env["PYTHONPATH"] = env["CAMAPP_CODE"] = code
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -228,6 +233,10 @@ def _app_roi() -> tuple[float, ...]:
 def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Runs every model x thread count; returns one row per pairing with its ratios."""
     pythons = {"camapp": sys.executable, "raw": sys.executable}
+    codes = dict.fromkeys(("camapp", "raw", "mediapipe", "tasklib"), str(REPO))
+    if args.before:
+        pythons["before"] = sys.executable
+        codes["before"] = str(Path(args.before).resolve())
     if args.mediapipe:
         pythons["mediapipe"] = args.mediapipe
     if args.tasklib:
@@ -246,7 +255,9 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                     if kind == "mediapipe" and threads != args.threads[0]:
                         continue  # MediaPipe has no thread setting: one column is enough
                     try:
-                        contenders.append(Contender(kind, python, model, threads, frame, roi))
+                        contenders.append(
+                            Contender(kind, python, model, threads, frame, roi, codes[kind])
+                        )
                     except (RuntimeError, OSError) as exc:
                         print(f"  {kind} left out for {label}: {exc}", file=sys.stderr)
                 for r in range(args.rounds):
@@ -298,7 +309,12 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     kinds = []
     for r in rows:
         kinds += [k for k in r["ratios"] if k not in kinds]
-    names = {"raw": "raw LiteRT invoke", "mediapipe": "MediaPipe", "tasklib": "Task Library"}
+    names = {
+        "raw": "raw LiteRT invoke",
+        "mediapipe": "MediaPipe",
+        "tasklib": "Task Library",
+        "before": "camapp before (--before)",
+    }
     for kind in kinds:
         cells = []
         for r in rows:
@@ -339,6 +355,13 @@ def main() -> None:
         default=None,
         metavar="PYTHON",
         help="python of a venv with tflite-support installed",
+    )
+    parser.add_argument(
+        "--before",
+        default=None,
+        metavar="DIR",
+        help="another checkout of camapp (e.g. a worktree of main before a change) as one more "
+        "contender, so before and after are measured in the same rounds",
     )
     parser.add_argument("--json", default=None, help="also write the rows here")
     # worker mode (internal)
