@@ -62,4 +62,7 @@ class TunedPaths:
         if store and self._cache is not None:
             self._cache.put(choice)
         self._choices[spec] = choice
-        log.info("tuned %s: %s", spec, choice.describe())
+        if store:
+            log.info("tuned %s: %s", spec, choice.describe())
+        else:
+            log.debug("tuned before, %s: %s", spec, choice.describe())

@@ -128,6 +128,7 @@ class SidePanels:
             top_k=session.top_k,
             mode=session.mode.value,
             max_threads=default_threads(),
+            tuned=session.tunes,
         )
         self.settings.model_chosen.connect(on_model_chosen)
         self.settings.entry_viewed.connect(lambda model_id: self.view_entry(model_id, False))

@@ -56,6 +56,7 @@ class SettingsPanel(QWidget):
         top_k: int,
         mode: str,
         max_threads: int,
+        tuned: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -93,9 +94,14 @@ class SettingsPanel(QWidget):
         form2 = QFormLayout()
         self.threads = QSpinBox()
         self.threads.setRange(0, max(1, max_threads))
-        self.threads.setSpecialValueText("auto (every core)")
+        # With tuning, "auto" is the fastest threads x XNNPACK timed here (the model card
+        # says which); without, every core.
+        self.threads.setSpecialValueText("auto (fastest here)" if tuned else "auto (every core)")
         self.threads.setValue(threads)
-        self.threads.setToolTip("Interpreter threads; changing it reloads the model")
+        self.threads.setToolTip(
+            "Interpreter threads; changing it reloads the model"
+            + ("; auto uses the fastest count timed on this device" if tuned else "")
+        )
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 10)
         self.top_k.setValue(top_k)
