@@ -41,8 +41,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve()
 REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+from soak import write_video  # noqa: E402 - the soak's 30 fps video of six photos, one a second
+
 DEFAULT_IMAGES = REPO.parent / "shared" / "images"
-PHOTOS = ("cat.bmp", "parrot.jpg", "burger.jpg", "owl.jpg", "hot_dog.jpg", "sunflower.bmp")
 MODELS = ["mobilenet_v2_1.0_224_uint8", "mobilenet_v3_small_1.0_224_uint8"]
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -62,22 +64,6 @@ with Session(source=source, model=model, threads=int(threads)) as session:
 with open(out, "w") as f:
     json.dump({"times": times, "predictions": predictions}, f)
 """
-
-
-def write_video(path: Path, images: Path, fps: float = 30.0) -> Path:
-    """A 640x480 MJPG video showing each photo for a second (camapp loops it)."""
-    import cv2
-
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
-    for name in PHOTOS:
-        image = cv2.imread(str(images / name), cv2.IMREAD_COLOR)
-        if image is None:
-            continue
-        frame = cv2.resize(image, (640, 480), interpolation=cv2.INTER_AREA)
-        for _ in range(int(fps)):
-            writer.write(frame)
-    writer.release()
-    return path
 
 
 def cpu_seconds(pid: int) -> float:
