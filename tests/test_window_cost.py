@@ -100,7 +100,7 @@ class _LiveFrames(FrameSource):
     is_still = False
 
 
-def test_a_live_frame_is_shown_with_its_own_answer(qtbot, store):
+def test_a_live_frame_is_shown_with_its_own_answer(qtbot, store, monkeypatch):
     from camapp.ui.video_view import ANSWER_WAIT_S, VideoView
 
     view = VideoView()
@@ -131,3 +131,9 @@ def test_a_live_frame_is_shown_with_its_own_answer(qtbot, store):
     qtbot.wait(int(ANSWER_WAIT_S * 1000) + 10)
     view._on_display_timer_timeout()
     assert view._frame_id == later.id
+    # Its answer, coming after all, is painted (now, or with the next frame) like any other.
+    updates: list[int] = []
+    monkeypatch.setattr(view, "update", lambda: updates.append(1))
+    late = Prediction(later.id, 1, V2, result, ROI.full(), later.timestamp, time.monotonic())
+    view.set_prediction(late)
+    assert updates or view._dirty_since

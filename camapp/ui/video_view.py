@@ -180,7 +180,6 @@ class VideoView(QWidget):
             return
         self._prediction = prediction
         if prediction is not None and self._held_id and prediction.frame_id >= self._held_id:
-            self._held_id = 0
             self._on_display_timer_timeout()  # the frame held for this answer: now, with it
             return
         self._request_paint()
@@ -263,7 +262,7 @@ class VideoView(QWidget):
             # if it has waited long enough for a frame to bring it along.
             waited = time.monotonic() - self._dirty_since if self._dirty_since else 0.0
             if frame is not None and self._scaled_for != self._target_size():
-                self._convert(frame)  # the view was resized: scale the frame again
+                self._convert(frame)  # a new size or pixel ratio: scale the frame again
             elif waited >= COALESCE_S:
                 self._repaint_now()
             return
@@ -285,15 +284,15 @@ class VideoView(QWidget):
         A model slower than the wait, click mode, or a still photo: shown at once.
         """
         source = self._source
-        if self._mode != "continuous" or source is None or source.is_still:
-            return False
         answered = self._prediction is not None and self._prediction.frame_id >= frame.id
-        if answered:
-            return False
         now = time.monotonic()
         if self._held_id != frame.id:
             self._held_id, self._held_since = frame.id, now
-        return now - self._held_since < ANSWER_WAIT_S
+        live = self._mode == "continuous" and source is not None and not source.is_still
+        if live and not answered and now - self._held_since < ANSWER_WAIT_S:
+            return True
+        self._held_id = 0  # shown now: an answer that comes later is painted as any other
+        return False
 
     def _about_older_photo(self, prediction: Prediction) -> bool:
         """A still source's answer for a photo that N / P has moved away from."""
