@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from camapp.inference.options import ClassifierOptions
 from camapp.inference.tuning import Tuner, TuningCache, TuningChoice, tuning_key
+from camapp.pipeline.worker import SpeedMeasurement
+
+if TYPE_CHECKING:
+    from camapp.pipeline.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +71,23 @@ class TunedPaths:
             log.info("tuned %s: %s", spec, choice.describe())
         else:
             log.debug("tuned before, %s: %s", spec, choice.describe())
+
+
+def speed_here(session: Session) -> SpeedMeasurement | None:
+    """How fast the session's running model runs on this device, once measured.
+
+    Its tuned timing (the longer, interleaved one) when it runs on its tuned path, else the
+    worker's measurement of a few invokes of this load. The window's model card and the
+    kiosk's speed line both show this.
+    """
+    info = session.model_info
+    if info is None:
+        return None
+    tuned = session.tuned(info.spec)
+    if tuned is not None and (tuned.threads, tuned.xnnpack) == (info.threads, info.xnnpack):
+        best = tuned.best
+        return SpeedMeasurement(
+            info.spec, info.generation, best.threads, best.median_ms, best.runs, tuned=True
+        )
+    measured = session.worker.measured
+    return measured if measured is not None and measured.generation == info.generation else None

@@ -57,6 +57,7 @@ class SpeedMeasurement:
         threads: Interpreter threads it ran with.
         median_ms: The median time of one invoke.
         runs: Invokes timed.
+        tuned: It is the tuning's timing (longer, interleaved) of the path the model runs on.
     """
 
     spec: str
@@ -64,6 +65,7 @@ class SpeedMeasurement:
     threads: int
     median_ms: float
     runs: int
+    tuned: bool = False
 
     @property
     def fps(self) -> float:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from camapp.pipeline.events import Prediction
+from camapp.pipeline.tuning import speed_here
 from camapp.store.variants import count_text
 
 if TYPE_CHECKING:
@@ -97,23 +98,11 @@ class RunRecorder:
     def measured_speed(self) -> ModelSpeed:
         """The loaded model's own measurement (median of a few invokes): it changes once per
         model, so the model card and the settings show it without redrawing 4 times a second."""
-        w = self.window
-        info = w.session.model_info
-        if info is None:
+        measured = speed_here(self.window.session)
+        if measured is None:
             return ModelSpeed()
-        tuned = w.session.tuned(info.spec)
-        if tuned is not None and (tuned.threads, tuned.xnnpack) == (info.threads, info.xnnpack):
-            # Running on its tuned path: the tuning's longer, interleaved timing is the truer.
-            best = tuned.best
-            how = f"median of {best.runs} invokes, {count_text(best.threads, 'thread')}, tuned"
-            return ModelSpeed(best.median_ms, 1000.0 / best.median_ms, how)
-        measured = w.session.worker.measured
-        if measured is None or measured.generation != info.generation:
-            return ModelSpeed()
-        threads = count_text(measured.threads, "thread")
-        return ModelSpeed(
-            measured.median_ms, measured.fps, f"median of {measured.runs} invokes, {threads}"
-        )
+        how = f"median of {measured.runs} invokes, {count_text(measured.threads, 'thread')}"
+        return ModelSpeed(measured.median_ms, measured.fps, how + ", tuned" * measured.tuned)
 
     def still_text(self) -> str | None:
         """What is open when nothing runs at a rate (``still photo``, ``no source``), else None."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from camapp.pipeline.session import Session
+from camapp.pipeline.tuning import speed_here
 
 
 def speed_text(session: Session, title: Callable[[str], str]) -> str:
@@ -28,13 +29,10 @@ def speed_text(session: Session, title: Callable[[str], str]) -> str:
             continue
         if still:
             # Just after a model (re)load the photo's new answer may not be in yet: the
-            # model's own measurement, or its tuned time, says the same thing meanwhile.
-            measured = worker.measured
-            tuned = session.tuned(info.spec)
-            ms = (
-                (record.inference_ms_p50 if record is not None else 0.0)
-                or (measured.median_ms if measured is not None else 0.0)
-                or (tuned.best.median_ms if tuned is not None else 0.0)
+            # model's speed measured here says the same thing meanwhile.
+            here = worker.measured if info.tag else speed_here(session)
+            ms = (record.inference_ms_p50 if record is not None else 0.0) or (
+                here.median_ms if here is not None else 0.0
             )
             speed = f"{ms:.1f} ms per answer" if ms > 0 else "measuring..."
         else:
