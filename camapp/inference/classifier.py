@@ -301,12 +301,26 @@ class Classifier:
         The same crop, resize and invoke as :meth:`classify`; with ``output: features`` no
         softmax is applied, so these are the embedder's raw features.
         """
-        if self._closed:
-            raise CamappError("this classifier was closed")
-        self.preprocess(frame_bgr, roi)
-        self.invoke()
+        self.crop_and_invoke(frame_bgr, roi)
         features: np.ndarray = self.scores().copy()
         return features
+
+    def crop_and_invoke(self, frame_bgr: np.ndarray, roi: ROI | None = None) -> tuple[float, float]:
+        """Runs the model on the ROI crop: :meth:`preprocess`, then :meth:`invoke`.
+
+        Returns:
+            The milliseconds each took (what :class:`Timings` reports as the first two).
+
+        Raises:
+            CamappError: When the classifier was closed, or for an unusable frame.
+        """
+        if self._closed:
+            raise CamappError("this classifier was closed")
+        t0 = time.perf_counter()
+        self.preprocess(frame_bgr, roi)
+        t1 = time.perf_counter()
+        self.invoke()
+        return (t1 - t0) * 1e3, (time.perf_counter() - t1) * 1e3
 
     def postprocess(self, top_k: int = 5, threshold: float = 0.0) -> tuple[list[int], list[float]]:
         """Top-k class indices and scores (highest first) above ``threshold``.
@@ -345,20 +359,13 @@ class Classifier:
             top_k: How many classes to return.
             threshold: Drop classes scoring below this.
         """
-        if self._closed:
-            raise CamappError("this classifier was closed")
-        t0 = time.perf_counter()
-        self.preprocess(frame_bgr, roi)
-        t1 = time.perf_counter()
-        self.invoke()
+        preprocess_ms, invoke_ms = self.crop_and_invoke(frame_bgr, roi)
         t2 = time.perf_counter()
         indices, scores = self.postprocess(top_k, threshold)
         labels = self.short_labels
         categories = tuple(Category(i, s, labels[i]) for i, s in zip(indices, scores))
-        t3 = time.perf_counter()
-        return Classification(
-            categories, Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
-        )
+        postprocess_ms = (time.perf_counter() - t2) * 1e3
+        return Classification(categories, Timings(preprocess_ms, invoke_ms, postprocess_ms))
 
 
 # -- pure helpers -------------------------------------------------------------------------

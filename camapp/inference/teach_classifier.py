@@ -149,18 +149,13 @@ class ClassSetClassifier(Classifier):
 
         When :attr:`capture` names a class, the crop becomes one of its examples first.
         """
-        if self._closed:
-            raise CamappError("this classifier was closed")
-        t0 = time.perf_counter()
-        self.preprocess(frame_bgr, roi)
-        t1 = time.perf_counter()
-        self.invoke()
+        preprocess_ms, invoke_ms = self.crop_and_invoke(frame_bgr, roi)
         t2 = time.perf_counter()
         embedding = l2_normalised(self.scores())
         class_set = self.class_set
         if class_set.embedder_sha256 != self.embedder_sha256:
             reason = f"the class set was made with {class_set.embedder_id}"
-            return Recognition((), Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, 0.0), reason=reason)
+            return Recognition((), Timings(preprocess_ms, invoke_ms, 0.0), reason=reason)
         wanted = self.capture() if self.capture is not None else None
         if wanted is not None:
             try:
@@ -179,10 +174,10 @@ class ClassSetClassifier(Classifier):
             for i in order[: max(1, top_k)]
             if decision.scores[i] >= threshold
         )
-        t3 = time.perf_counter()
+        postprocess_ms = (time.perf_counter() - t2) * 1e3
         return Recognition(
             categories,
-            Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3),
+            Timings(preprocess_ms, invoke_ms, postprocess_ms),
             class_scores=decision.scores,
             similarities=decision.similarities,
             unsure=decision.unsure,
