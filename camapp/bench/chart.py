@@ -262,6 +262,29 @@ def _place_labels(
     def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
         return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
+    def place(
+        label: str,
+        xy: tuple[float, float],
+        style: dict[str, Any],
+        dx: float,
+        dy: float,
+        ha: str,
+        va: str,
+    ) -> tuple[Any, Any]:
+        """``label`` at this offset from ``xy`` (with a leader line when far): text, box."""
+        far = abs(dx) > 10 or abs(dy) > 10
+        text = ax.annotate(
+            label,
+            xy,
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            arrowprops=dict(arrowstyle="-", color="#b0b0b0", linewidth=0.6) if far else None,
+            **style,
+        )
+        return text, text.get_window_extent(renderer)
+
     # Points in dense places first, so they get the nearest free spots.
     for p in sorted(points, key=lambda p: (p.series != "measured", p.latency_ms)):
         phone = p.series == "published"
@@ -270,19 +293,8 @@ def _place_labels(
         )
         label = f"{p.label} (phone)" if phone else p.label
         chosen = None
-        for dx, dy, ha, va in candidates:
-            far = abs(dx) > 10 or abs(dy) > 10
-            text = ax.annotate(
-                label,
-                (p.latency_ms, p.top1),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                arrowprops=dict(arrowstyle="-", color="#b0b0b0", linewidth=0.6) if far else None,
-                **text_kwargs,
-            )
-            box = text.get_window_extent(renderer)
+        for candidate in candidates:
+            text, box = place(label, (p.latency_ms, p.top1), text_kwargs, *candidate)
             rect = (box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
             inside = (
                 box.x0 >= axes_box.x0
@@ -295,17 +307,7 @@ def _place_labels(
                 break
             text.remove()
         if chosen is None:  # crowded: accept the first spot rather than drop the label
-            dx, dy, ha, va = candidates[0]
-            text = ax.annotate(
-                label,
-                (p.latency_ms, p.top1),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                **text_kwargs,
-            )
-            box = text.get_window_extent(renderer)
+            _, box = place(label, (p.latency_ms, p.top1), text_kwargs, *candidates[0])
             chosen = (box.x0, box.y0, box.x1, box.y1)
         taken.append(chosen)
 
