@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -96,6 +97,16 @@ def scene_video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("video") / "scenes.avi"
     write_scene_video(path, ["cat.bmp", "parrot.jpg", "burger.jpg", "owl.jpg"], seconds=1.0)
     return path
+
+
+@pytest.fixture
+def photos(tmp_path) -> Path:
+    """A folder of three real photos (cat, owl, parrot), for N / P and your own photos."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("cat.bmp", "owl.jpg", "parrot.jpg"):
+        shutil.copy(IMAGES / name, folder / name)
+    return folder
 
 
 def write_scene_video(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from conftest import IMAGES
 
@@ -17,15 +15,6 @@ from camapp.ui.video_view import HOME_ROI  # noqa: E402
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("private_settings")]
 
 WAIT = 20_000
-
-
-@pytest.fixture
-def photos(tmp_path):
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for name in ("cat.bmp", "owl.jpg", "parrot.jpg"):
-        shutil.copy(IMAGES / name, folder / name)
-    return folder
 
 
 @pytest.fixture

@@ -26,15 +26,6 @@ V3_LARGE = "mobilenet_v3_large_1.0_224_uint8"
 WAIT = 20_000
 
 
-@pytest.fixture
-def photos(tmp_path):
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for name in ("cat.bmp", "owl.jpg", "parrot.jpg"):
-        shutil.copy(IMAGES / name, folder / name)
-    return folder
-
-
 def drop(window, *paths) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
