@@ -263,28 +263,16 @@ def test_an_output_path_under_a_file_is_one_line_before_the_window_opens(
 
 
 @pytest.fixture
-def full_tmpfs(tmp_path):
+def full_tmpfs(tiny_tmpfs):
     """A 1 MB tmpfs filled to the last byte, where this machine lets us mount one."""
-    mount_point = tmp_path / "tmpfs"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip() or result.returncode}")
-    try:
-        with open(mount_point / "filler", "wb") as filler:
-            try:
-                while True:
-                    filler.write(b"\0" * 65536)
-                    filler.flush()
-            except OSError:
-                pass
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+    with open(tiny_tmpfs / "filler", "wb") as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        except OSError:
+            pass
+    return tiny_tmpfs
 
 
 @pytest.mark.gui

@@ -132,24 +132,6 @@ def https(certificate, monkeypatch):
     thread.join(timeout=PATIENCE_S)
 
 
-@pytest.fixture
-def tiny_tmpfs(tmp_path):
-    """A 1 MB tmpfs, where this machine lets us mount one (root with CAP_SYS_ADMIN)."""
-    mount_point = tmp_path / "tmpfs"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip() or result.returncode}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
-
-
 # -- folders that cannot take the files ----------------------------------------------------
 def test_a_models_folder_under_a_file_is_one_line_per_model_and_every_model_is_tried(
     tmp_path, capsys
