@@ -137,3 +137,28 @@ def test_a_live_frame_is_shown_with_its_own_answer(qtbot, store, monkeypatch):
     late = Prediction(later.id, 1, V2, result, ROI.full(), later.timestamp, time.monotonic())
     view.set_prediction(late)
     assert updates or view._dirty_since
+
+
+@pytest.mark.usefixtures("private_settings")
+def test_a_screenshot_shows_the_panels_up_to_the_answer_on_the_video(
+    qtbot, open_window, scene_video, tmp_path
+):
+    from dataclasses import replace
+
+    from camapp.ui.app import _save_screenshot
+
+    window = open_window(str(scene_video))
+    qtbot.waitUntil(lambda: window.last_prediction is not None, timeout=20_000)
+    answer = window.last_prediction
+    window.panels.show_prediction(answer)  # shown, or waiting: either way the newest
+    parrot = replace(
+        answer,
+        classification=replace(
+            answer.classification,
+            categories=(replace(answer.classification.categories[0], label="macaw"),),
+        ),
+    )
+    window.panels.show_prediction(parrot)  # within the 5 Hz interval: it waits
+    _save_screenshot(window, str(tmp_path / "shot.png"))
+    assert window.results.heading.text().startswith("macaw")
+    assert (tmp_path / "shot.png").stat().st_size > 0

@@ -116,7 +116,12 @@ def finish(window: MainWindow, screenshot: str | None, stats_json: str | None) -
 
 
 def _save_screenshot(window: MainWindow, path: str) -> None:
-    """The window as a PNG, written atomically (a full disk leaves no empty file behind)."""
+    """The window as a PNG, written atomically (a full disk leaves no empty file behind).
+
+    The side panels, which follow a live source at 5 Hz, are brought up to the answer on
+    the video first, so the picture agrees with itself.
+    """
+    window.panels.flush()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)

@@ -197,6 +197,10 @@ class SidePanels:
         for a still photo, else at most every :data:`PANEL_INTERVAL_MS` (the newest)."""
         self._pacer.push(prediction, key=prediction.tag, now=self.session.source.is_still)
 
+    def flush(self) -> None:
+        """Shows at once the answers still waiting for the panels' next update."""
+        self._pacer.flush()
+
     def _show_prediction(self, prediction: Prediction) -> None:
         if prediction.tag:
             self.compare.show_prediction(1, prediction)
